@@ -1,0 +1,60 @@
+//! Conditional GETs. An ETag names the dataset state (revision and schema version) and a hash
+//! of what was asked for, so a client's copy stays valid exactly as long as the data it was
+//! computed from; a matching If-None-Match is answered 304 before any row is read.
+
+use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::store::DatasetState;
+
+/// Short enough for a browser to keep, long enough that a journalist refreshing a chart sees
+/// a new revision within a minute.
+pub const CACHE_CONTROL_VALUE: &str = "public, max-age=60";
+
+/// Identifies one representation: the path, the query string and the format.
+pub fn request_key(path: &str, query: Option<&str>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(query.unwrap_or("").as_bytes());
+    let digest = hasher.finalize();
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Weak, because compression may change the bytes while the content stays the same.
+pub fn etag(state: DatasetState, key: &str) -> String {
+    format!("W/\"{}.{}-{key}\"", state.revision, state.schema_version)
+}
+
+/// The dataset state the client says it holds for this representation, if any.
+pub fn client_state(headers: &HeaderMap, key: &str) -> Option<DatasetState> {
+    let header = headers.get(IF_NONE_MATCH)?.to_str().ok()?;
+    header.split(',').find_map(|candidate| {
+        let tag = candidate.trim().trim_start_matches("W/").trim_matches('"');
+        let (version, tag_key) = tag.split_once('-')?;
+        if tag_key != key {
+            return None;
+        }
+        let (revision, schema) = version.split_once('.')?;
+        Some(DatasetState {
+            revision: revision.parse().ok()?,
+            schema_version: schema.parse().ok()?,
+        })
+    })
+}
+
+/// Adds the caching headers to a response for `state`.
+pub fn with_cache_headers(mut response: Response, state: DatasetState, key: &str) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag(state, key)) {
+        headers.insert(ETAG, value);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL_VALUE));
+    response
+}
+
+pub fn not_modified(state: DatasetState, key: &str) -> Response {
+    with_cache_headers(StatusCode::NOT_MODIFIED.into_response(), state, key)
+}

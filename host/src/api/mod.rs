@@ -1,0 +1,160 @@
+//! The open read API: axum routes, one file per resource.
+//!
+//! Architecture invariant: only `api/` and `web/` know HTTP. Handlers parse the request,
+//! call the store or an exporter, and shape the response; they never write SQL.
+
+mod caching;
+mod datasets;
+mod error;
+mod params;
+mod rows;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{ETAG, HeaderName};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, extract::State};
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+use crate::export::native_formats;
+use crate::store::Store;
+
+/// `axum::extract::Path` whose rejection is our JSON error rather than plain text.
+#[derive(axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct PathParams<T>(pub T);
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// All routes with their middleware. Tests drive this same router on a real socket.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api", get(index))
+        .route("/api/formats", get(formats))
+        .route("/api/datasets", get(datasets::list))
+        .route("/api/datasets/{id}", get(datasets::show))
+        .route("/api/datasets/{id}/revisions", get(datasets::revisions))
+        .route("/api/datasets/{id}/{resource}", get(rows::rows))
+        .route("/api/datasets/{id}/rows/{key}", get(rows::row))
+        .merge(crate::web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers(Any)
+        .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
+
+    api.layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(cors)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the server failed to answer this request",
+                "try again; if it keeps failing, tell the maintainers the time of the request",
+            )
+            .into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |response: &Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            micros = latency.as_micros() as u64,
+                            "response"
+                        );
+                    },
+                )
+                .on_failure(()),
+        )
+}
+
+async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
+    app.store.read(|session| session.catalog_version()).await?;
+    Ok(Json(json!({"status": "ok"})).into_response())
+}
+
+async fn index() -> Json<serde_json::Value> {
+    Json(json!({
+        "name": "logam",
+        "description": {
+            "id": "Data terbuka IKM logam Purbalingga: klaster knalpot, pemasok suku cadang dan handle dongkrak, program Dinperindag dan UPT Logam.",
+            "en": "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its spare-part and jack-handle suppliers, and the programmes of the regency's industry office."
+        },
+        "version": env!("CARGO_PKG_VERSION"),
+        "links": {
+            "datasets": "/api/datasets",
+            "dataset": "/api/datasets/{id}",
+            "rows": "/api/datasets/{id}/rows",
+            "row": "/api/datasets/{id}/rows/{key}",
+            "export": "/api/datasets/{id}/rows.{csv|json|ndjson}",
+            "revisions": "/api/datasets/{id}/revisions",
+            "formats": "/api/formats",
+            "health": "/healthz"
+        },
+        "parameters": {
+            "col=value": "exact match on a column",
+            "col__OP=value": "OP: exact, not, gt, gte, lt, lte, contains, startswith, in (comma list), isnull (1/0)",
+            "_sort / _sort_desc": "sort by a column",
+            "_size": "rows per page, 1 to 1000 (default 100)",
+            "_next": "the `next` token of the previous page",
+            "_col": "comma list of columns to return",
+            "_facet": "count the values of a column in the filtered rows (repeatable)",
+            "_q": "full-text search in the text columns",
+            "_count": "1 to include the total count of the filtered rows",
+            "_bom": "1 to start a CSV with a byte-order mark for Excel"
+        }
+    }))
+}
+
+async fn formats() -> Json<serde_json::Value> {
+    Json(json!({ "formats": native_formats() }))
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "nothing at {}",
+        uri.path().chars().take(200).collect::<String>()
+    ))
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here"),
+        "the open API is read-only: use GET",
+    )
+}

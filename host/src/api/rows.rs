@@ -1,0 +1,243 @@
+//! `/api/datasets/{id}/rows[.ext]` and `/api/datasets/{id}/rows/{key}`.
+
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::caching::{client_state, not_modified, request_key, with_cache_headers};
+use super::params::{self, Mode};
+use super::{ApiError, AppState, PathParams};
+use crate::export::{self, ExportOptions, ExportSchema};
+use crate::store::{Fresh, Page};
+
+/// `rows` is a JSON page; `rows.EXT` is the whole result in format EXT.
+pub async fn rows(
+    State(app): State<AppState>,
+    PathParams((dataset, resource)): PathParams<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    match resource.strip_prefix("rows") {
+        Some("") => page(app, dataset, query, headers, uri).await,
+        Some(ext) if ext.starts_with('.') => {
+            export(app, dataset, &ext[1..], query, headers, uri).await
+        }
+        _ => Err(ApiError::not_found(format!(
+            "/api/datasets/{dataset}/{resource} is not an endpoint"
+        ))),
+    }
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
+}
+
+async fn page(
+    app: AppState,
+    dataset: String,
+    query: Option<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let (request, _) = params::parse(query.as_deref(), Mode::Page)?;
+    let key = request_key(uri.path(), query.as_deref());
+    let known = client_state(&headers, &key);
+    let outcome = app
+        .store
+        .read(
+            move |session| match session.plan(&dataset, &request, known)? {
+                Fresh::NotModified(state) => Ok(Fresh::NotModified(state)),
+                Fresh::Modified((state, plan)) => Ok(Fresh::Modified(session.page(state, plan)?)),
+            },
+        )
+        .await?;
+    match outcome {
+        Fresh::NotModified(state) => Ok(not_modified(state, &key)),
+        Fresh::Modified(page) => {
+            let state = page.state;
+            let body = page_json(&page, &next_url_base(&headers, &uri, query.as_deref()));
+            Ok(with_cache_headers(json_response(body), state, &key))
+        }
+    }
+}
+
+/// The page URL without `_next`, to which `&_next=TOKEN` is appended. Absolute when the
+/// request says which host it was sent to, so a script can follow it as it is.
+fn next_url_base(headers: &HeaderMap, uri: &Uri, query: Option<&str>) -> String {
+    let kept: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).filter(|(k, _)| k != "_next"),
+        )
+        .finish();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    let prefix = host.map(|h| format!("{scheme}://{h}")).unwrap_or_default();
+    let separator = if kept.is_empty() { "?" } else { "&" };
+    let kept = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{kept}")
+    };
+    format!("{prefix}{}{kept}{separator}_next=", uri.path())
+}
+
+fn page_json(page: &Page, next_base: &str) -> Vec<u8> {
+    let plan = &page.plan;
+    let schema = ExportSchema::for_plan(plan);
+    let keys = export::ObjectKeys::new(&schema);
+    let mut out = Vec::with_capacity(256 + page.batch.len() * 128);
+    out.extend_from_slice(b"{\"dataset\":");
+    push_json(&mut out, &plan.meta.id);
+    out.extend_from_slice(format!(",\"revision\":{},\"columns\":", page.state.revision).as_bytes());
+    push_json(&mut out, &schema.names);
+    out.extend_from_slice(b",\"rows\":[");
+    for row in 0..page.batch.len() {
+        if row > 0 {
+            out.push(b',');
+        }
+        export::write_row_object(&mut out, &keys, &page.batch, row);
+    }
+    out.extend_from_slice(b"],\"next\":");
+    match &page.next {
+        Some(token) => {
+            push_json(&mut out, token);
+            out.extend_from_slice(b",\"next_url\":");
+            push_json(&mut out, &format!("{next_base}{token}"));
+        }
+        None => out.extend_from_slice(b"null,\"next_url\":null"),
+    }
+    if let Some(count) = page.count {
+        out.extend_from_slice(format!(",\"count\":{count}").as_bytes());
+    }
+    if !page.facets.is_empty() {
+        let facets: serde_json::Map<String, serde_json::Value> = page
+            .facets
+            .iter()
+            .map(|f| {
+                (
+                    f.column.clone(),
+                    serde_json::json!({"values": f.values, "truncated": f.truncated}),
+                )
+            })
+            .collect();
+        out.extend_from_slice(b",\"facets\":");
+        push_json(&mut out, &facets);
+    }
+    out.push(b'}');
+    out
+}
+
+fn push_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Serialising strings, numbers and maps of them into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+async fn export(
+    app: AppState,
+    dataset: String,
+    extension: &str,
+    query: Option<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let format = export::native_formats()
+        .into_iter()
+        .find(|f| f.extension == extension)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_format",
+                format!(
+                    "there is no format `.{}`",
+                    extension.chars().take(20).collect::<String>()
+                ),
+                "GET /api/formats lists the formats",
+            )
+        })?;
+    let (request, extras) = params::parse(
+        query.as_deref(),
+        Mode::Export {
+            csv: extension == "csv",
+        },
+    )?;
+    let exporter = export::native_exporter(
+        extension,
+        ExportOptions {
+            byte_order_mark: extras.byte_order_mark,
+        },
+    )
+    .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
+    let key = request_key(uri.path(), query.as_deref());
+    let known = client_state(&headers, &key);
+    match export::start(&app.store, dataset, request, known, exporter).await? {
+        Fresh::NotModified(state) => Ok(not_modified(state, &key)),
+        Fresh::Modified((head, body)) => {
+            let mut response = Body::from_stream(body).into_response();
+            let response_headers = response.headers_mut();
+            response_headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
+            if format.attachment
+                && let Ok(value) = HeaderValue::from_str(&format!(
+                    "attachment; filename=\"{}.{}\"",
+                    head.meta.id, format.extension
+                ))
+            {
+                response_headers.insert(CONTENT_DISPOSITION, value);
+            }
+            Ok(with_cache_headers(response, head.state, &key))
+        }
+    }
+}
+
+/// One row by its primary key.
+pub async fn row(
+    State(app): State<AppState>,
+    PathParams((dataset, key)): PathParams<(String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, ApiError> {
+    let cache_key = request_key(uri.path(), None);
+    let known = client_state(&headers, &cache_key);
+    let outcome = app
+        .store
+        .read(move |session| {
+            let state = session.state(&dataset)?;
+            if known == Some(state) {
+                return Ok(Fresh::NotModified(state));
+            }
+            let meta = session.meta(&dataset, state)?;
+            let (plan, batch) = session.row(&meta, &key)?;
+            Ok(Fresh::Modified((state, plan, batch)))
+        })
+        .await?;
+    match outcome {
+        Fresh::NotModified(state) => Ok(not_modified(state, &cache_key)),
+        Fresh::Modified((state, plan, batch)) => {
+            let schema = ExportSchema::for_plan(&plan);
+            let keys = export::ObjectKeys::new(&schema);
+            let mut out = Vec::with_capacity(512);
+            out.extend_from_slice(b"{\"dataset\":");
+            push_json(&mut out, &plan.meta.id);
+            out.extend_from_slice(format!(",\"revision\":{},\"row\":", state.revision).as_bytes());
+            export::write_row_object(&mut out, &keys, &batch, 0);
+            out.push(b'}');
+            Ok(with_cache_headers(json_response(out), state, &cache_key))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Columnar batches: how rows leave the store. Every output format, native or (later) a wasm
+//! plugin, consumes the same shape, which is also the shape that crosses the plugin boundary
+//! cheaply (primitive vectors and one text buffer instead of a record per row).
+
+use rusqlite::types::ValueRef;
+
+use super::catalog::ColumnType;
+
+/// One value of one row, borrowed from a batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(&'a str),
+    Boolean(bool),
+}
+
+#[derive(Debug, Clone)]
+pub enum ColumnData {
+    Integer(Vec<i64>),
+    Real(Vec<f64>),
+    Boolean(Vec<bool>),
+    /// All values of the column back to back; `ends[i]` is where value `i` stops.
+    Text {
+        buffer: String,
+        ends: Vec<u32>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub column_type: ColumnType,
+    pub data: ColumnData,
+    /// `valid[i]` is false where row `i` is NULL.
+    pub valid: Vec<bool>,
+}
+
+impl Column {
+    pub fn new(name: &str, column_type: ColumnType, capacity: usize) -> Self {
+        let data = match column_type {
+            ColumnType::Integer => ColumnData::Integer(Vec::with_capacity(capacity)),
+            ColumnType::Real => ColumnData::Real(Vec::with_capacity(capacity)),
+            ColumnType::Boolean => ColumnData::Boolean(Vec::with_capacity(capacity)),
+            ColumnType::Text | ColumnType::Date => ColumnData::Text {
+                buffer: String::with_capacity(capacity * 16),
+                ends: Vec::with_capacity(capacity),
+            },
+        };
+        Column {
+            name: name.to_string(),
+            column_type,
+            data,
+            valid: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub fn cell(&self, row: usize) -> Cell<'_> {
+        if !self.valid[row] {
+            return Cell::Null;
+        }
+        match &self.data {
+            ColumnData::Integer(v) => Cell::Integer(v[row]),
+            ColumnData::Real(v) => Cell::Real(v[row]),
+            ColumnData::Boolean(v) => Cell::Boolean(v[row]),
+            ColumnData::Text { buffer, ends } => {
+                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+                Cell::Text(&buffer[start..ends[row] as usize])
+            }
+        }
+    }
+
+    /// Appends one SQLite value. STRICT tables guarantee the stored type matches the
+    /// declared one; anything else (a hand-edited file) is coerced rather than trusted.
+    pub(crate) fn push(&mut self, value: ValueRef<'_>) {
+        let is_null = matches!(value, ValueRef::Null);
+        self.valid.push(!is_null);
+        match &mut self.data {
+            ColumnData::Integer(v) => v.push(match value {
+                ValueRef::Integer(i) => i,
+                ValueRef::Real(r) => r as i64,
+                _ => 0,
+            }),
+            ColumnData::Real(v) => v.push(match value {
+                ValueRef::Integer(i) => i as f64,
+                ValueRef::Real(r) => r,
+                _ => 0.0,
+            }),
+            ColumnData::Boolean(v) => v.push(match value {
+                ValueRef::Integer(i) => i != 0,
+                ValueRef::Real(r) => r != 0.0,
+                _ => false,
+            }),
+            ColumnData::Text { buffer, ends } => {
+                match value {
+                    ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+                        buffer.push_str(&String::from_utf8_lossy(bytes))
+                    }
+                    ValueRef::Integer(i) => buffer.push_str(&i.to_string()),
+                    ValueRef::Real(r) => buffer.push_str(&r.to_string()),
+                    ValueRef::Null => {}
+                }
+                ends.push(buffer.len() as u32);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.valid.clear();
+        match &mut self.data {
+            ColumnData::Integer(v) => v.clear(),
+            ColumnData::Real(v) => v.clear(),
+            ColumnData::Boolean(v) => v.clear(),
+            ColumnData::Text { buffer, ends } => {
+                buffer.clear();
+                ends.clear();
+            }
+        }
+    }
+}
+
+/// A run of rows in columnar form. Reused between fills so a long scan allocates once.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub columns: Vec<Column>,
+    len: usize,
+}
+
+impl Batch {
+    pub fn new(columns: Vec<Column>) -> Self {
+        Batch { columns, len: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn cell(&self, column: usize, row: usize) -> Cell<'_> {
+        self.columns[column].cell(row)
+    }
+
+    pub(crate) fn push_row(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            column.push(row.get_ref(i)?);
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.columns.iter_mut().for_each(Column::clear);
+        self.len = 0;
+    }
+
+    /// Drops rows past `len` (used to cut the look-ahead row off a page).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        for column in &mut self.columns {
+            column.valid.truncate(len);
+            match &mut column.data {
+                ColumnData::Integer(v) => v.truncate(len),
+                ColumnData::Real(v) => v.truncate(len),
+                ColumnData::Boolean(v) => v.truncate(len),
+                ColumnData::Text { buffer, ends } => {
+                    ends.truncate(len);
+                    buffer.truncate(ends.last().copied().unwrap_or(0) as usize);
+                }
+            }
+        }
+        self.len = len;
+    }
+}

@@ -1,0 +1,100 @@
+//! The store's own tables. Dataset tables are created from metadata (see `write.rs`); these
+//! hold the metadata itself, the revision log and the store's settings.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use super::StoreError;
+
+/// Bumped when the internal tables change shape; a database from a newer logam is refused
+/// rather than misread.
+pub const STORE_FORMAT: i64 = 1;
+
+const DDL: &str = r#"
+CREATE TABLE IF NOT EXISTS _logam_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS _logam_datasets (
+    id              TEXT PRIMARY KEY,
+    table_name      TEXT NOT NULL UNIQUE,
+    title_id        TEXT NOT NULL,
+    title_en        TEXT NOT NULL,
+    description_id  TEXT NOT NULL,
+    description_en  TEXT NOT NULL,
+    licence         TEXT NOT NULL,
+    primary_key     TEXT NOT NULL,
+    source_column   TEXT,
+    synthetic       INTEGER NOT NULL DEFAULT 0,
+    searchable      INTEGER NOT NULL DEFAULT 0,
+    current_rev     INTEGER NOT NULL,
+    schema_version  INTEGER NOT NULL DEFAULT 1,
+    row_count       INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS _logam_columns (
+    dataset_id      TEXT NOT NULL REFERENCES _logam_datasets(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    unit            TEXT,
+    searchable      INTEGER NOT NULL DEFAULT 0,
+    title_id        TEXT NOT NULL,
+    title_en        TEXT NOT NULL,
+    description_id  TEXT NOT NULL,
+    description_en  TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, name)
+) STRICT;
+
+-- Every change to any dataset is one numbered revision. Numbers are global so that a figure
+-- computed from several datasets can name one revision.
+CREATE TABLE IF NOT EXISTS _logam_revisions (
+    rev           INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset_id    TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    author        TEXT NOT NULL,
+    message       TEXT NOT NULL,
+    rows_added    INTEGER NOT NULL DEFAULT 0,
+    rows_changed  INTEGER NOT NULL DEFAULT 0,
+    rows_removed  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS _logam_revisions_dataset ON _logam_revisions(dataset_id, rev);
+"#;
+
+/// Creates the internal tables if they are missing and checks the store format.
+/// Returns true when the database was empty (so the caller may seed it).
+pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
+    let existing: Option<String> = conn
+        .query_row(
+            "SELECT value FROM _logam_meta WHERE key = 'store_format'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .or_else(|err| match err {
+            // A brand-new file has no _logam_meta yet.
+            rusqlite::Error::SqliteFailure(_, Some(ref msg)) if msg.contains("no such table") => {
+                Ok(None)
+            }
+            other => Err(other),
+        })?;
+    if let Some(found) = existing {
+        let found: i64 = found
+            .parse()
+            .map_err(|_| StoreError::Seed(format!("store_format {found:?} is not a number")))?;
+        if found > STORE_FORMAT {
+            return Err(StoreError::Seed(format!(
+                "this database was written by a newer logam (store format {found}, this build reads {STORE_FORMAT})"
+            )));
+        }
+        return Ok(false);
+    }
+    conn.execute_batch(DDL)?;
+    conn.execute(
+        "INSERT INTO _logam_meta(key, value) VALUES ('store_format', ?1)",
+        [STORE_FORMAT.to_string()],
+    )?;
+    Ok(true)
+}

@@ -400,7 +400,7 @@ async fn keyset_pages_stay_correct_while_rows_are_inserted_between_requests() {
         &db,
         &logam::store::OpenOptions {
             seed_if_new: false,
-            readers: 2,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -704,7 +704,7 @@ async fn etags_answer_304_until_the_dataset_changes() {
         &server.db,
         &logam::store::OpenOptions {
             seed_if_new: false,
-            readers: 1,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -31,7 +31,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     tracing::info!(addr = %local, db = %config.db.display(), "listening");
 
-    axum::serve(listener, app(AppState { store }))
+    let service = app(AppState::new(store)).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped");

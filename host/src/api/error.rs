@@ -76,6 +76,12 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Query(q) => q.into(),
+            StoreError::Sql(sql) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                sql.code(),
+                sql.to_string(),
+                sql.hint(),
+            ),
             StoreError::UnknownDataset(_) => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "unknown_dataset",

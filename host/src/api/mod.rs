@@ -8,6 +8,7 @@ mod datasets;
 mod error;
 mod params;
 mod rows;
+mod sql;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
+pub use sql::{ClientAddr, SqlLimiter, parameter_names};
 
 use crate::export::native_formats;
 use crate::store::Store;
@@ -39,6 +41,16 @@ pub struct PathParams<T>(pub T);
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub sql_limiter: SqlLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Self {
+        AppState {
+            store,
+            sql_limiter: SqlLimiter::new(2),
+        }
+    }
 }
 
 /// All routes with their middleware. Tests drive this same router on a real socket.
@@ -52,6 +64,21 @@ pub fn app(state: AppState) -> Router {
         .route("/api/datasets/{id}/revisions", get(datasets::revisions))
         .route("/api/datasets/{id}/{resource}", get(rows::rows))
         .route("/api/datasets/{id}/rows/{key}", get(rows::row))
+        .route("/api/datasets/{id}/queries", get(sql::canned_list))
+        .route("/api/datasets/{id}/queries/{name}", get(sql::canned_run))
+        .route("/api/sql", get(sql::sql_get).post(sql::sql_post))
+        .route(
+            "/api/sql.csv",
+            get(sql::sql_csv_get).post(sql::sql_csv_post),
+        )
+        .route(
+            "/api/sql.json",
+            get(sql::sql_json_get).post(sql::sql_json_post),
+        )
+        .route(
+            "/api/sql.ndjson",
+            get(sql::sql_ndjson_get).post(sql::sql_ndjson_post),
+        )
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -59,11 +86,12 @@ pub fn app(state: AppState) -> Router {
 
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
         .allow_headers(Any)
         .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
 
-    api.layer(CompressionLayer::new().gzip(true).br(true))
+    api.layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
@@ -122,6 +150,8 @@ async fn index() -> Json<serde_json::Value> {
             "export": "/api/datasets/{id}/rows.{csv|json|ndjson}",
             "revisions": "/api/datasets/{id}/revisions",
             "formats": "/api/formats",
+            "sql": "/api/sql?sql=SELECT ...",
+            "queries": "/api/datasets/{id}/queries",
             "health": "/healthz"
         },
         "parameters": {
@@ -134,7 +164,8 @@ async fn index() -> Json<serde_json::Value> {
             "_facet": "count the values of a column in the filtered rows (repeatable)",
             "_q": "full-text search in the text columns",
             "_count": "1 to include the total count of the filtered rows",
-            "_bom": "1 to start a CSV with a byte-order mark for Excel"
+            "_bom": "1 to start a CSV with a byte-order mark for Excel",
+            "_as_of": "a revision number: the data as it was then (citable forever)"
         }
     }))
 }

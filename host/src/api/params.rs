@@ -99,6 +99,7 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                 "q" => Some("_q"),
                 "count" => Some("_count"),
                 "bom" => Some("_bom"),
+                "as_of" => Some("_as_of"),
                 _ => None,
             };
             if let Some(name) = single {
@@ -165,6 +166,13 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     }
                 }
                 "q" => request.search = Some(value.clone()),
+                "as_of" => {
+                    request.as_of = Some(
+                        value
+                            .parse()
+                            .map_err(|_| invalid(key, value, "a revision number"))?,
+                    );
+                }
                 "count" => {
                     if matches!(mode, Mode::Export { .. }) {
                         return Err(not_for_export(key));

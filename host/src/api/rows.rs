@@ -186,7 +186,7 @@ async fn export(
     .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
     let key = request_key(uri.path(), query.as_deref());
     let known = client_state(&headers, &key);
-    match export::start(&app.store, dataset, request, known, exporter).await? {
+    match export::export_dataset(&app.store, dataset, request, known, exporter).await? {
         Fresh::NotModified(state) => Ok(not_modified(state, &key)),
         Fresh::Modified((head, body)) => {
             let mut response = Body::from_stream(body).into_response();

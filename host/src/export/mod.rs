@@ -8,7 +8,7 @@ mod json;
 mod stream;
 
 pub use json::{ObjectKeys, write_cell, write_row_object};
-pub use stream::{ExportHead, start};
+pub use stream::{Emitter, ExportBody, ExportHead, dataset as export_dataset, run as run_export};
 
 use crate::store::{Batch, ColumnType, ReadPlan};
 

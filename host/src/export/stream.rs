@@ -1,6 +1,7 @@
-//! Running an export: one read snapshot on a blocking thread feeds a bounded channel that the
-//! HTTP body drains. The channel's bound is the backpressure: a slow client slows the scan
-//! instead of growing a buffer, so a 10-million-row export holds as much memory as a 10-row one.
+//! Running an export: a producer on a blocking thread (one read snapshot, or one sandboxed SQL
+//! statement) feeds a bounded channel that the HTTP body drains. The channel's bound is the
+//! backpressure: a slow client slows the scan instead of growing a buffer, so a
+//! 10-million-row export holds as much memory as a 10-row one.
 
 use std::io;
 use std::ops::ControlFlow;
@@ -10,8 +11,8 @@ use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::{ExportSchema, Exporter};
-use crate::store::{DatasetMeta, DatasetState, Fresh, RowRequest, Store, StoreError};
+use super::{ExportError, ExportSchema, Exporter};
+use crate::store::{Batch, DatasetMeta, DatasetState, Fresh, RowRequest, Store, StoreError};
 
 /// Rows per batch read from SQLite.
 const BATCH_ROWS: usize = 1024;
@@ -20,7 +21,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// Chunks in flight between the scan and the socket.
 const CHANNEL_CHUNKS: usize = 4;
 
-/// What is known before the first byte of the body: enough to write the headers.
+/// What a dataset export knows before the first byte of the body.
 #[derive(Debug, Clone)]
 pub struct ExportHead {
     pub state: DatasetState,
@@ -29,96 +30,157 @@ pub struct ExportHead {
 
 pub type ExportBody = ReceiverStream<Result<Bytes, io::Error>>;
 
-/// Starts exporting `request` on `dataset` through `exporter`. Resolves once the request has
-/// been checked (so errors and 304s are decided before any byte is sent); the rows follow on
-/// the returned stream. An error after the headers ends the stream with an error, which the
-/// HTTP layer turns into an aborted (visibly incomplete) response rather than a short file.
-pub async fn start(
-    store: &Store,
-    dataset: String,
-    request: RowRequest,
-    unchanged_since: Option<DatasetState>,
-    mut exporter: Box<dyn Exporter>,
-) -> Result<Fresh<(ExportHead, ExportBody)>, StoreError> {
-    let (head_tx, head_rx) = oneshot::channel::<Result<Fresh<ExportHead>, StoreError>>();
-    let (body_tx, body_rx) = mpsc::channel::<Result<Bytes, io::Error>>(CHANNEL_CHUNKS);
-    let store = store.clone();
+type HeadSender<H> = oneshot::Sender<Result<Fresh<H>, StoreError>>;
 
-    tokio::task::spawn_blocking(move || {
-        let mut head_tx = Some(head_tx);
-        let outcome = store.read_blocking(|session| {
-            let (state, plan) = match session.plan(&dataset, &request, unchanged_since)? {
-                Fresh::NotModified(state) => {
-                    if let Some(tx) = head_tx.take() {
-                        let _ = tx.send(Ok(Fresh::NotModified(state)));
-                    }
-                    return Ok(());
-                }
-                Fresh::Modified(found) => found,
-            };
-            if let Some(tx) = head_tx.take() {
-                let head = ExportHead {
-                    state,
-                    meta: plan.meta.clone(),
-                };
-                if tx.send(Ok(Fresh::Modified(head))).is_err() {
-                    return Ok(()); // the client left before the headers
-                }
-            }
-            let schema = ExportSchema::for_plan(&plan);
-            let mut buffer = Vec::with_capacity(CHUNK_BYTES * 2);
-            let fail = |e: super::ExportError| StoreError::Task(e.to_string());
-            exporter.begin(&schema, &mut buffer).map_err(fail)?;
-            let mut export_error = None;
-            let mut client_gone = false;
-            session.scan(&plan, BATCH_ROWS, |batch| {
-                if let Err(e) = exporter.write(batch, &mut buffer) {
-                    export_error = Some(e);
-                    return ControlFlow::Break(());
-                }
-                if buffer.len() >= CHUNK_BYTES {
-                    let chunk = Bytes::from(std::mem::replace(
-                        &mut buffer,
-                        Vec::with_capacity(CHUNK_BYTES * 2),
-                    ));
-                    if body_tx.blocking_send(Ok(chunk)).is_err() {
-                        client_gone = true;
-                        return ControlFlow::Break(());
-                    }
-                }
-                ControlFlow::Continue(())
-            })?;
-            if client_gone {
-                return Ok(());
-            }
-            if let Some(e) = export_error {
-                return Err(fail(e));
-            }
-            exporter.finish(&mut buffer).map_err(fail)?;
-            if !buffer.is_empty() {
-                let _ = body_tx.blocking_send(Ok(Bytes::from(buffer)));
-            }
-            Ok(())
-        });
-        if let Err(err) = outcome {
-            match head_tx.take() {
-                Some(tx) => {
-                    let _ = tx.send(Err(err));
-                }
-                None => {
-                    tracing::error!(error = %err, "export failed after the headers were sent");
-                    let _ = body_tx.blocking_send(Err(io::Error::other(err.to_string())));
-                }
+/// The producer's side of an export: announce the head (or a 304), then hand over batches.
+pub struct Emitter<H> {
+    head_tx: Option<HeadSender<H>>,
+    body_tx: mpsc::Sender<Result<Bytes, io::Error>>,
+    exporter: Box<dyn Exporter>,
+    buffer: Vec<u8>,
+    started: bool,
+    client_gone: bool,
+    failure: Option<ExportError>,
+}
+
+impl<H> Emitter<H> {
+    /// The client's copy is current: answer 304 and produce nothing.
+    pub fn not_modified(&mut self, state: DatasetState) {
+        if let Some(tx) = self.head_tx.take() {
+            let _ = tx.send(Ok(Fresh::NotModified(state)));
+        }
+    }
+
+    /// Sends the headers' facts and the exporter's preamble. `Break` means stop producing.
+    pub fn start(&mut self, head: H, schema: &ExportSchema) -> ControlFlow<()> {
+        let Some(tx) = self.head_tx.take() else {
+            return ControlFlow::Break(());
+        };
+        if tx.send(Ok(Fresh::Modified(head))).is_err() {
+            self.client_gone = true;
+            return ControlFlow::Break(());
+        }
+        self.started = true;
+        if let Err(e) = self.exporter.begin(schema, &mut self.buffer) {
+            self.failure = Some(e);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Writes one batch, sending a chunk whenever enough bytes have gathered.
+    pub fn batch(&mut self, batch: &Batch) -> ControlFlow<()> {
+        if let Err(e) = self.exporter.write(batch, &mut self.buffer) {
+            self.failure = Some(e);
+            return ControlFlow::Break(());
+        }
+        if self.buffer.len() >= CHUNK_BYTES {
+            let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES * 2));
+            if self.body_tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                self.client_gone = true;
+                return ControlFlow::Break(());
             }
         }
-    });
+        ControlFlow::Continue(())
+    }
 
+    fn end(mut self, outcome: Result<(), StoreError>) {
+        let outcome = outcome.and_then(|()| match self.failure.take() {
+            Some(e) => Err(StoreError::Task(e.to_string())),
+            None => Ok(()),
+        });
+        match outcome {
+            Ok(()) if self.client_gone || !self.started => {}
+            Ok(()) => {
+                if let Err(e) = self.exporter.finish(&mut self.buffer) {
+                    self.fail(StoreError::Task(e.to_string()));
+                } else if !self.buffer.is_empty() {
+                    let _ = self.body_tx.blocking_send(Ok(Bytes::from(self.buffer)));
+                }
+            }
+            Err(err) => self.fail(err),
+        }
+    }
+
+    fn fail(&mut self, err: StoreError) {
+        match self.head_tx.take() {
+            Some(tx) => {
+                let _ = tx.send(Err(err));
+            }
+            None => {
+                // Headers are gone: end the body with an error so the client sees an aborted
+                // (visibly incomplete) response rather than a short file.
+                tracing::error!(error = %err, "export failed after the headers were sent");
+                let _ = self
+                    .body_tx
+                    .blocking_send(Err(io::Error::other(err.to_string())));
+            }
+        }
+    }
+}
+
+/// Runs `produce` on a blocking thread through `exporter`. Resolves once the producer has
+/// decided on the headers (so errors and 304s are known before any byte is sent); the bytes
+/// follow on the returned stream.
+pub async fn run<H, P>(
+    exporter: Box<dyn Exporter>,
+    produce: P,
+) -> Result<Fresh<(H, ExportBody)>, StoreError>
+where
+    H: Send + 'static,
+    P: FnOnce(&mut Emitter<H>) -> Result<(), StoreError> + Send + 'static,
+{
+    let (head_tx, head_rx) = oneshot::channel();
+    let (body_tx, body_rx) = mpsc::channel(CHANNEL_CHUNKS);
+    tokio::task::spawn_blocking(move || {
+        let mut emitter = Emitter {
+            head_tx: Some(head_tx),
+            body_tx,
+            exporter,
+            buffer: Vec::with_capacity(CHUNK_BYTES * 2),
+            started: false,
+            client_gone: false,
+            failure: None,
+        };
+        let outcome = produce(&mut emitter);
+        emitter.end(outcome);
+    });
     match head_rx.await {
         Ok(Ok(Fresh::NotModified(state))) => Ok(Fresh::NotModified(state)),
         Ok(Ok(Fresh::Modified(head))) => Ok(Fresh::Modified((head, ReceiverStream::new(body_rx)))),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(StoreError::Task(
-            "the export task ended before answering".into(),
-        )),
+        Err(_) => Err(StoreError::Task("the export ended before answering".into())),
     }
+}
+
+/// Exports `request` on `dataset` from one read snapshot.
+pub async fn dataset(
+    store: &Store,
+    dataset: String,
+    request: RowRequest,
+    unchanged_since: Option<DatasetState>,
+    exporter: Box<dyn Exporter>,
+) -> Result<Fresh<(ExportHead, ExportBody)>, StoreError> {
+    let store = store.clone();
+    run(exporter, move |emitter: &mut Emitter<ExportHead>| {
+        store.read_blocking(|session| {
+            match session.plan(&dataset, &request, unchanged_since)? {
+                Fresh::NotModified(state) => emitter.not_modified(state),
+                Fresh::Modified((state, plan)) => {
+                    let head = ExportHead {
+                        state,
+                        meta: plan.meta.clone(),
+                    };
+                    if emitter
+                        .start(head, &ExportSchema::for_plan(&plan))
+                        .is_continue()
+                    {
+                        session.scan(&plan, BATCH_ROWS, |batch| emitter.batch(batch))?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    })
+    .await
 }

@@ -2,7 +2,8 @@
 //! plugin, consumes the same shape, which is also the shape that crosses the plugin boundary
 //! cheaply (primitive vectors and one text buffer instead of a record per row).
 
-use rusqlite::types::ValueRef;
+use base64::Engine as _;
+use rusqlite::types::{Value, ValueRef};
 
 use super::catalog::ColumnType;
 
@@ -26,6 +27,9 @@ pub enum ColumnData {
         buffer: String,
         ends: Vec<u32>,
     },
+    /// A column of an ad-hoc SQL result, where each cell has its own type (SQLite is
+    /// dynamically typed). Blobs are kept as base64 text.
+    Dynamic(Vec<Value>),
 }
 
 #[derive(Debug, Clone)]
@@ -56,11 +60,29 @@ impl Column {
         }
     }
 
+    /// A column whose cells may each have any type; `column_type` is only nominal (text).
+    pub fn dynamic(name: &str, capacity: usize) -> Self {
+        Column {
+            name: name.to_string(),
+            column_type: ColumnType::Text,
+            data: ColumnData::Dynamic(Vec::with_capacity(capacity)),
+            valid: Vec::with_capacity(capacity),
+        }
+    }
+
     pub fn cell(&self, row: usize) -> Cell<'_> {
         if !self.valid[row] {
             return Cell::Null;
         }
         match &self.data {
+            ColumnData::Dynamic(v) => match &v[row] {
+                Value::Null => Cell::Null,
+                Value::Integer(i) => Cell::Integer(*i),
+                Value::Real(r) => Cell::Real(*r),
+                Value::Text(t) => Cell::Text(t),
+                // Blobs are stored as base64 text on the way in.
+                Value::Blob(_) => Cell::Null,
+            },
             ColumnData::Integer(v) => Cell::Integer(v[row]),
             ColumnData::Real(v) => Cell::Real(v[row]),
             ColumnData::Boolean(v) => Cell::Boolean(v[row]),
@@ -77,6 +99,15 @@ impl Column {
         let is_null = matches!(value, ValueRef::Null);
         self.valid.push(!is_null);
         match &mut self.data {
+            ColumnData::Dynamic(v) => v.push(match value {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(i) => Value::Integer(i),
+                ValueRef::Real(r) => Value::Real(r),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => {
+                    Value::Text(base64::engine::general_purpose::STANDARD.encode(b))
+                }
+            }),
             ColumnData::Integer(v) => v.push(match value {
                 ValueRef::Integer(i) => i,
                 ValueRef::Real(r) => r as i64,
@@ -109,6 +140,7 @@ impl Column {
     fn clear(&mut self) {
         self.valid.clear();
         match &mut self.data {
+            ColumnData::Dynamic(v) => v.clear(),
             ColumnData::Integer(v) => v.clear(),
             ColumnData::Real(v) => v.clear(),
             ColumnData::Boolean(v) => v.clear(),
@@ -165,6 +197,7 @@ impl Batch {
         for column in &mut self.columns {
             column.valid.truncate(len);
             match &mut column.data {
+                ColumnData::Dynamic(v) => v.truncate(len),
                 ColumnData::Integer(v) => v.truncate(len),
                 ColumnData::Real(v) => v.truncate(len),
                 ColumnData::Boolean(v) => v.truncate(len),

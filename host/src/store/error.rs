@@ -18,6 +18,10 @@ pub enum StoreError {
     #[error(transparent)]
     Query(#[from] QueryError),
 
+    /// An ad-hoc SQL statement was refused or stopped.
+    #[error(transparent)]
+    Sql(#[from] super::SqlError),
+
     /// A write (seed, append, gen) carried data that does not fit the dataset's schema.
     #[error("invalid data for dataset `{dataset}`: {reason}")]
     InvalidData { dataset: String, reason: String },
@@ -109,6 +113,9 @@ pub enum QueryError {
     )]
     SearchUnavailable { dataset: String },
 
+    #[error("revision {requested} does not exist (the newest is {newest})")]
+    UnknownRevision { requested: i64, newest: i64 },
+
     #[error("`{parameter}` cannot be used with {context}")]
     NotApplicable {
         parameter: String,
@@ -131,6 +138,7 @@ impl QueryError {
             QueryError::InvalidNextToken { .. } => "invalid_next_token",
             QueryError::SearchUnavailable { .. } => "search_unavailable",
             QueryError::NotApplicable { .. } => "parameter_not_applicable",
+            QueryError::UnknownRevision { .. } => "unknown_revision",
         }
     }
 
@@ -144,7 +152,7 @@ impl QueryError {
                 "use col__OP=value with OP one of: exact, not, gt, gte, lt, lte, contains, startswith, in, isnull".into()
             }
             QueryError::UnknownParameter { .. } => {
-                "parameters starting with `_` are: _sort, _sort_desc, _size, _next, _col, _facet, _q, _count, _bom; anything else filters a column".into()
+                "parameters starting with `_` are: _sort, _sort_desc, _size, _next, _col, _facet, _q, _count, _bom, _as_of; anything else filters a column".into()
             }
             QueryError::OperatorNotForType { .. } => {
                 "contains and startswith work on text and date columns; use exact, gt, lt, in or isnull on numbers".into()
@@ -158,6 +166,9 @@ impl QueryError {
             }
             QueryError::SearchUnavailable { .. } => "filter a column with col__contains=text instead".into(),
             QueryError::NotApplicable { .. } => "remove the parameter".into(),
+            QueryError::UnknownRevision { .. } => {
+                "GET /api/datasets/{id}/revisions lists the revisions".into()
+            }
         }
     }
 }

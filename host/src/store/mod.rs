@@ -6,10 +6,12 @@
 mod batch;
 mod catalog;
 mod error;
+mod history;
 mod query;
 mod read;
 mod schema;
 pub mod seed;
+mod sql;
 pub mod synthetic;
 mod values;
 mod write;
@@ -27,7 +29,10 @@ pub use catalog::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, DatasetState, 
 pub use error::{QueryError, StoreError};
 pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};
 pub use read::{Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
-pub use write::{DatasetSpec, is_valid_identifier};
+pub use sql::{
+    DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
+};
+pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 
 use catalog::Catalog;
 
@@ -38,6 +43,9 @@ pub struct OpenOptions {
     pub seed_if_new: bool,
     /// Read-only connections in the pool (each serves one request at a time).
     pub readers: u32,
+    /// Connections for ad-hoc SQL, apart from the API's so that expensive statements cannot
+    /// starve it; also the most statements that run at once.
+    pub sql_readers: u32,
 }
 
 impl Default for OpenOptions {
@@ -49,6 +57,12 @@ impl Default for OpenOptions {
                 .unwrap_or(2)
                 * 2)
             .clamp(2, 16),
+            // Leave at least one core to the API while statements run to their deadline.
+            sql_readers: (std::thread::available_parallelism()
+                .map(|n| n.get() as u32)
+                .unwrap_or(2)
+                / 2)
+            .max(1),
         }
     }
 }
@@ -63,6 +77,7 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    sql: r2d2::Pool<SqliteConnectionManager>,
     catalog: ArcSwap<Catalog>,
 }
 
@@ -110,11 +125,14 @@ impl Store {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
 
+        let sql = sql::pool(path, options.sql_readers.max(1))?;
+
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
                 readers,
+                sql,
                 catalog: ArcSwap::from_pointee(Catalog::default()),
             }),
         })
@@ -147,6 +165,17 @@ impl Store {
         let result = work(&mut session);
         session.end();
         result
+    }
+
+    /// Runs an ad-hoc read-only statement in the SQL sandbox (see `sql.rs`), on the calling
+    /// (blocking) thread.
+    pub fn sql_blocking(
+        &self,
+        request: &SqlRequest,
+        on_head: impl FnOnce(&SqlHead) -> std::ops::ControlFlow<()>,
+        each: impl FnMut(&Batch) -> std::ops::ControlFlow<()>,
+    ) -> Result<SqlSummary, StoreError> {
+        sql::run(&self.inner.sql, request, on_head, each)
     }
 
     /// Runs `work` on the writer connection off the async runtime.

@@ -85,6 +85,8 @@ pub struct RowRequest {
     pub facets: Vec<String>,
     pub search: Option<String>,
     pub count: bool,
+    /// Read the data as it was at this revision.
+    pub as_of: Option<i64>,
 }
 
 /// A checked request: everything needed to run it, with identifiers resolved to positions in
@@ -138,6 +140,10 @@ impl ReadPlan {
                 "rowid IN (SELECT rowid FROM \"{fts}\" WHERE \"{fts}\" MATCH ?)"
             ));
             params.push(Value::Text(fts_query(text)?));
+        }
+
+        if let Some(revision) = request.as_of {
+            where_sql.push(super::history::as_of_condition(revision));
         }
 
         let pk = meta.primary_key_index();

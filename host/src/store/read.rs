@@ -158,6 +158,15 @@ impl<'c> ReadSession<'c> {
         if unchanged_since == Some(state) {
             return Ok(Fresh::NotModified(state));
         }
+        if let Some(requested) = request.as_of {
+            let newest: i64 = self
+                .conn
+                .prepare_cached("SELECT coalesce(max(rev), 0) FROM _logam_revisions")?
+                .query_row([], |r| r.get(0))?;
+            if !(1..=newest).contains(&requested) {
+                return Err(super::QueryError::UnknownRevision { requested, newest }.into());
+            }
+        }
         let meta = self.meta(dataset, state)?;
         let plan = ReadPlan::new(meta, request)?;
         Ok(Fresh::Modified((state, plan)))
@@ -355,6 +364,32 @@ impl<'c> ReadSession<'c> {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(records)
+    }
+
+    /// The canned queries published with a dataset.
+    pub fn queries(&self, dataset: &str) -> Result<Vec<super::CannedQuery>, StoreError> {
+        self.state(dataset)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT name, title_id, title_en, description_id, description_en, sql
+             FROM _logam_queries WHERE dataset_id = ?1 ORDER BY name",
+        )?;
+        let queries = stmt
+            .query_map(params![dataset], |r| {
+                Ok(super::CannedQuery {
+                    name: r.get(0)?,
+                    title: super::Bilingual {
+                        id: r.get(1)?,
+                        en: r.get(2)?,
+                    },
+                    description: super::Bilingual {
+                        id: r.get(3)?,
+                        en: r.get(4)?,
+                    },
+                    sql: r.get(5)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(queries)
     }
 
     /// A fingerprint of every dataset's state, for caching catalog-wide responses.

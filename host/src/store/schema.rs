@@ -61,10 +61,23 @@ CREATE TABLE IF NOT EXISTS _logam_revisions (
     rows_removed  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS _logam_revisions_dataset ON _logam_revisions(dataset_id, rev);
+
+-- Canned queries: named, parameterised SELECTs the office publishes with a dataset. They run
+-- in the same sandbox as anyone's ad-hoc SQL.
+CREATE TABLE IF NOT EXISTS _logam_queries (
+    dataset_id      TEXT NOT NULL REFERENCES _logam_datasets(id) ON DELETE CASCADE,
+    name            TEXT NOT NULL,
+    title_id        TEXT NOT NULL,
+    title_en        TEXT NOT NULL,
+    description_id  TEXT NOT NULL,
+    description_en  TEXT NOT NULL,
+    sql             TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, name)
+) STRICT;
 "#;
 
-/// Creates the internal tables if they are missing and checks the store format.
-/// Returns true when the database was empty (so the caller may seed it).
+/// Creates the internal tables that are missing and checks the store format.
+/// Returns true when the database had no store yet (so the caller may seed it).
 pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
     let existing: Option<String> = conn
         .query_row(
@@ -80,7 +93,7 @@ pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
             }
             other => Err(other),
         })?;
-    if let Some(found) = existing {
+    if let Some(found) = &existing {
         let found: i64 = found
             .parse()
             .map_err(|_| StoreError::Seed(format!("store_format {found:?} is not a number")))?;
@@ -89,12 +102,14 @@ pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
                 "this database was written by a newer logam (store format {found}, this build reads {STORE_FORMAT})"
             )));
         }
-        return Ok(false);
     }
+    // Idempotent: tables added since the file was created appear, nothing else changes.
     conn.execute_batch(DDL)?;
-    conn.execute(
-        "INSERT INTO _logam_meta(key, value) VALUES ('store_format', ?1)",
-        [STORE_FORMAT.to_string()],
-    )?;
-    Ok(true)
+    if existing.is_none() {
+        conn.execute(
+            "INSERT INTO _logam_meta(key, value) VALUES ('store_format', ?1)",
+            [STORE_FORMAT.to_string()],
+        )?;
+    }
+    Ok(existing.is_none())
 }

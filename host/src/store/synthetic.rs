@@ -62,6 +62,7 @@ pub fn spec() -> DatasetSpec {
         primary_key: "id".into(),
         source_column: None,
         synthetic: true,
+        queries: Vec::new(),
         columns: vec![
             column("id", ColumnType::Integer, None, "Nomor", "Number"),
             column("name", ColumnType::Text, None, "Nama usaha", "Enterprise name"),

@@ -24,6 +24,19 @@ pub struct DatasetSpec {
     #[serde(default)]
     pub synthetic: bool,
     pub columns: Vec<ColumnMeta>,
+    /// Named SELECTs published with the dataset; `:name` marks a parameter.
+    #[serde(default)]
+    pub queries: Vec<CannedQuery>,
+}
+
+/// A canned query as its author writes it.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CannedQuery {
+    pub name: String,
+    pub title: Bilingual,
+    pub description: Bilingual,
+    pub sql: String,
 }
 
 /// Identifiers become SQL identifiers, so they are held to a strict pattern instead of being
@@ -85,6 +98,15 @@ impl DatasetSpec {
             && !seen.contains(source.as_str())
         {
             return fail(format!("source column {source:?} is not a declared column"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for query in &self.queries {
+            if !is_valid_identifier(&query.name) || !names.insert(query.name.as_str()) {
+                return fail(format!(
+                    "query name {:?} must be a unique lowercase identifier",
+                    query.name
+                ));
+            }
         }
         Ok(())
     }
@@ -171,6 +193,22 @@ pub(crate) fn create_dataset(
             column.title.en,
             column.description.id,
             column.description.en
+        ])?;
+    }
+    let mut insert_query = tx.prepare(
+        "INSERT INTO _logam_queries (dataset_id, name, title_id, title_en, description_id,
+            description_en, sql)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for query in &spec.queries {
+        insert_query.execute(params![
+            spec.id,
+            query.name,
+            query.title.id,
+            query.title.en,
+            query.description.id,
+            query.description.en,
+            query.sql
         ])?;
     }
     Ok(rev)

@@ -1,20 +1,109 @@
-//! Pages for people. For now the home page: what logam is and links to every dataset's data.
-//! Server-rendered, no JavaScript, Indonesian first (`?lang=en` for English).
+//! Pages for people: the home page, the SQL page and canned-query forms. Server-rendered,
+//! no JavaScript, Indonesian first (`?lang=en` for English).
+
+mod home;
+mod sql;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::api::{ApiError, AppState};
+use crate::api::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home::home))
+        .route("/sql", get(sql::sql_page))
+        .route("/datasets/{id}/queries/{name}", get(sql::canned_page))
+}
+
+/// The reader's language for this request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Id,
+    En,
+}
+
+impl Lang {
+    /// `lang=en` in the query string asks for English; Indonesian otherwise.
+    pub fn from_query(query: Option<&str>) -> Lang {
+        if form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .any(|(k, v)| k == "lang" && v == "en")
+        {
+            Lang::En
+        } else {
+            Lang::Id
+        }
+    }
+
+    pub fn pick<'a>(self, id: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Id => id,
+            Lang::En => en,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        self.pick("id", "en")
+    }
+}
+
+/// Wraps a page body in the shared layout: language, title, a link home and the switch to the
+/// other language (which keeps the rest of the query string).
+pub fn layout(lang: Lang, title: &str, path: &str, query: Option<&str>, body: &str) -> Response {
+    let kept: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).filter(|(k, _)| k != "lang"),
+        )
+        .finish();
+    let other = match lang {
+        Lang::Id => {
+            if kept.is_empty() {
+                format!("{path}?lang=en")
+            } else {
+                format!("{path}?{kept}&lang=en")
+            }
+        }
+        Lang::En => {
+            if kept.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{kept}")
+            }
+        }
+    };
+    let home = match lang {
+        Lang::Id => "/".to_string(),
+        Lang::En => "/?lang=en".to_string(),
+    };
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} — logam</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem}}\
+         table{{border-collapse:collapse}}th,td{{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}}\
+         textarea{{width:100%;font-family:monospace}}.error{{border-left:4px solid #b00;padding:.5rem}}</style>\
+         </head><body><nav><a href=\"{home}\">logam</a> · <a href=\"{other}\">{switch}</a></nav>\
+         <main>{body}</main></body></html>\n",
+        code = lang.code(),
+        title = escape(title),
+        home = escape(&home),
+        other = escape(&other),
+        switch = lang.pick("English", "Bahasa Indonesia"),
+    );
+    (
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=60"),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 /// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -44,75 +133,6 @@ pub fn group_thousands(n: i64, english: bool) -> String {
         out.push(d);
     }
     out
-}
-
-/// True when the query string asks for English (`lang=en`).
-fn wants_english(query: Option<&str>) -> bool {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes()).any(|(k, v)| k == "lang" && v == "en")
-}
-
-async fn home(
-    State(app): State<AppState>,
-    RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
-    let english = wants_english(query.as_deref());
-    let datasets = app.store.read(|session| session.datasets(true)).await?;
-    let t = |id: &'static str, en: &'static str| if english { en } else { id };
-
-    let mut items = String::new();
-    for meta in &datasets {
-        let title = if english {
-            &meta.title.en
-        } else {
-            &meta.title.id
-        };
-        let description = if english {
-            &meta.description.en
-        } else {
-            &meta.description.id
-        };
-        let id = escape(&meta.id);
-        items.push_str(&format!(
-            "<li><h3>{title}</h3><p>{description}</p><p>{rows} {rows_word} · {rev_word} {rev} · \
-             <a href=\"/api/datasets/{id}\">{meta_word}</a> · <a href=\"/api/datasets/{id}/rows\">JSON</a> · \
-             <a href=\"/api/datasets/{id}/rows.csv?_bom=1\">CSV (Excel)</a></p></li>\n",
-            title = escape(title),
-            description = escape(description),
-            rows = group_thousands(meta.row_count, english),
-            rows_word = t("baris", "rows"),
-            rev_word = t("revisi", "revision"),
-            rev = meta.revision,
-            meta_word = t("metadata dan sumber", "metadata and sources"),
-        ));
-    }
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>logam — {title}</title></head><body>\
-         <header><h1>logam</h1><p>{tagline}</p>\
-         <p><a href=\"{switch_href}\">{switch_label}</a> · <a href=\"/api\">API</a></p></header>\
-         <main><h2>{datasets_word}</h2><ul>\n{items}</ul></main></body></html>\n",
-        lang = t("id", "en"),
-        title = t(
-            "data terbuka IKM logam Purbalingga",
-            "open data on Purbalingga's metal-working industry"
-        ),
-        tagline = t(
-            "Data terbuka tentang industri kecil logam Purbalingga: klaster knalpot, pemasok suku cadang, program Dinperindag dan UPT Logam. Setiap angka menyebut sumbernya.",
-            "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its suppliers, and the programmes of the industry office. Every figure names its source."
-        ),
-        switch_href = t("/?lang=en", "/"),
-        switch_label = t("English", "Bahasa Indonesia"),
-        datasets_word = t("Dataset", "Datasets"),
-    );
-    Ok((
-        [
-            (CONTENT_TYPE, "text/html; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=60"),
-        ],
-        html,
-    )
-        .into_response())
 }
 
 #[cfg(test)]

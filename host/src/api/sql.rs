@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -89,6 +90,36 @@ impl Drop for SqlPermit {
             if *count == 0 {
                 running.remove(&self.client);
             }
+        }
+    }
+}
+
+/// Sets its flag when dropped unless disarmed. The handler's future is dropped when nobody
+/// waits for it any more (an HTTP/2 stream reset, a server shutting down; hyper does not always
+/// notice an HTTP/1 disconnect before the response is ready), and the running statement then
+/// stops at its next progress check instead of holding its connection until the deadline.
+struct CancelOnDrop {
+    flag: Arc<AtomicBool>,
+    armed: bool,
+}
+
+impl CancelOnDrop {
+    fn new() -> Self {
+        CancelOnDrop {
+            flag: Arc::default(),
+            armed: true,
+        }
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flag.store(true, Ordering::Relaxed);
         }
     }
 }
@@ -223,6 +254,7 @@ fn read_request(
             time_limit,
             stream_limit: matches!(output, Output::Export(_)).then_some(DEFAULT_STREAM_LIMIT),
             max_rows: (output == Output::Json).then_some(max_rows),
+            cancelled: None,
         },
         bom,
     ))
@@ -342,6 +374,10 @@ async fn respond(
     match output {
         Output::Json => {
             let store = app.store.clone();
+            let gone = CancelOnDrop::new();
+            let mut request = request;
+            let flag = gone.flag.clone();
+            request.cancelled = Some(Arc::new(move || flag.load(Ordering::Relaxed)));
             let outcome = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 let mut out = Vec::with_capacity(4096);
@@ -375,6 +411,7 @@ async fn respond(
             })
             .await
             .map_err(|e| crate::store::StoreError::Task(e.to_string()))??;
+            gone.disarm();
             let (head, ran, rows_json, summary) = outcome;
             let head = head.ok_or_else(|| {
                 ApiError::from(crate::store::StoreError::Task("no result".into()))
@@ -401,7 +438,7 @@ async fn respond(
                 body,
             )
                 .into_response();
-            Ok(with_cache_headers(response, head.state, &cache_key))
+            Ok(cacheable(response, head.state, &cache_key))
         }
         Output::Export(extension) => {
             let format = export::native_formats()
@@ -449,10 +486,19 @@ async fn respond(
                     {
                         h.insert(CONTENT_DISPOSITION, value);
                     }
-                    Ok(with_cache_headers(response, head.state, &cache_key))
+                    Ok(cacheable(response, head.state, &cache_key))
                 }
             }
         }
+    }
+}
+
+/// Caching headers, except for a POST (empty key), whose result depends on its body.
+fn cacheable(response: Response, state: crate::store::DatasetState, cache_key: &str) -> Response {
+    if cache_key.is_empty() {
+        response
+    } else {
+        with_cache_headers(response, state, cache_key)
     }
 }
 

@@ -68,6 +68,12 @@ impl<H> Emitter<H> {
         ControlFlow::Continue(())
     }
 
+    /// True once the client has gone: the body is no longer read.
+    pub fn client_gone(&self) -> impl Fn() -> bool + Send + Sync + 'static {
+        let body = self.body_tx.clone();
+        move || body.is_closed()
+    }
+
     /// Writes one batch, sending a chunk whenever enough bytes have gathered.
     pub fn batch(&mut self, batch: &Batch) -> ControlFlow<()> {
         if let Err(e) = self.exporter.write(batch, &mut self.buffer) {

@@ -166,7 +166,7 @@ impl SqlError {
 }
 
 /// One ad-hoc statement and how to run it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SqlRequest {
     pub sql: String,
     /// Values for `:name` parameters, bound as text (SQLite's column affinity converts them
@@ -180,6 +180,9 @@ pub struct SqlRequest {
     pub stream_limit: Option<Duration>,
     /// Stop after this many rows (a JSON page); `None` streams everything.
     pub max_rows: Option<usize>,
+    /// Asked between steps: true once nobody wants the answer (the client went away), so a
+    /// statement stops at once instead of holding its connection until the deadline.
+    pub cancelled: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, PartialEq)]

@@ -48,6 +48,7 @@ async fn run(
         time_limit: DEFAULT_TIME_LIMIT,
         stream_limit: None,
         max_rows: Some(PAGE_ROWS),
+        cancelled: None,
     };
     let table = tokio::task::spawn_blocking(move || {
         let _permit = permit;

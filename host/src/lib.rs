@@ -3,6 +3,7 @@
 //! The rooms, and which way data flows through them (request → api → store → response):
 //! - [`store`]: SQLite, datasets, revisions, queries. The only room that writes SQL.
 //! - [`export`]: formats that turn batches of rows into bytes (CSV, JSON, NDJSON).
+//! - [`plugins`]: sandboxed WebAssembly indicators (wasmtime). The only room that knows wasm.
 //! - [`api`]: the open HTTP API (axum). Knows HTTP, never SQL.
 //! - [`web`]: pages for people.
 //! - [`cli`] and [`server`]: the command line and the process around the router.
@@ -10,6 +11,7 @@
 pub mod api;
 pub mod cli;
 pub mod export;
+pub mod plugins;
 pub mod server;
 pub mod store;
 pub mod web;

@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 
 use crate::api::{AppState, app};
+use crate::plugins::{Limits, PluginHost};
 use crate::store::{OpenOptions, Store};
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let store = tokio::task::spawn_blocking(move || Store::open(&db, &OpenOptions::default()))
         .await?
         .with_context(|| format!("opening the database {}", config.db.display()))?;
+    let plugins = tokio::task::spawn_blocking(|| PluginHost::with_bundled(Limits::default()))
+        .await?
+        .context("starting the plugin runtime")?;
     let listener = TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("binding {}", config.addr))?;
@@ -31,7 +35,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     tracing::info!(addr = %local, db = %config.db.display(), "listening");
 
-    let service = app(AppState::new(store)).into_make_service_with_connect_info::<SocketAddr>();
+    let state = AppState::new(store, std::sync::Arc::new(plugins));
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

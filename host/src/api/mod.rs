@@ -6,6 +6,7 @@
 mod caching;
 mod datasets;
 mod error;
+mod indicators;
 mod params;
 mod rows;
 mod sql;
@@ -42,13 +43,15 @@ pub struct PathParams<T>(pub T);
 pub struct AppState {
     pub store: Store,
     pub sql_limiter: SqlLimiter,
+    pub plugins: std::sync::Arc<crate::plugins::PluginHost>,
 }
 
 impl AppState {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, plugins: std::sync::Arc<crate::plugins::PluginHost>) -> Self {
         AppState {
             store,
             sql_limiter: SqlLimiter::new(2),
+            plugins,
         }
     }
 }
@@ -66,6 +69,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/datasets/{id}/rows/{key}", get(rows::row))
         .route("/api/datasets/{id}/queries", get(sql::canned_list))
         .route("/api/datasets/{id}/queries/{name}", get(sql::canned_run))
+        .route("/api/indicators", get(indicators::list))
+        .route("/api/indicators/{id}", get(indicators::show))
         .route("/api/sql", get(sql::sql_get).post(sql::sql_post))
         .route(
             "/api/sql.csv",
@@ -151,6 +156,8 @@ async fn index() -> Json<serde_json::Value> {
             "revisions": "/api/datasets/{id}/revisions",
             "formats": "/api/formats",
             "sql": "/api/sql?sql=SELECT ...",
+            "indicators": "/api/indicators",
+            "indicator": "/api/indicators/{id}[.csv|.json|.ndjson]",
             "queries": "/api/datasets/{id}/queries",
             "health": "/healthz"
         },

@@ -164,6 +164,12 @@ impl Batch {
         Batch { columns, len: 0 }
     }
 
+    /// A batch from filled columns; every column must hold `len` rows.
+    pub fn from_columns(columns: Vec<Column>, len: usize) -> Self {
+        debug_assert!(columns.iter().all(|c| c.valid.len() == len));
+        Batch { columns, len }
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -32,6 +32,7 @@ pub use read::{Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
 pub use sql::{
     DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
 };
+pub use values::parse_bool;
 pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 
 use catalog::Catalog;

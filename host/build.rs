@@ -1,0 +1,106 @@
+//! Builds the first-party plugins (`../plugins`, a workspace of its own) for `wasm32-wasip2`
+//! and writes `$OUT_DIR/bundled_plugins.rs`, which embeds the components in the binary. So
+//! `cargo run` and `cargo test` need no extra step, and the binary carries its plugins.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Crates in `../plugins` that are not bundled: the shared kit (a library) and the template,
+/// which is a starting point for authors rather than an indicator the office publishes.
+const NOT_BUNDLED: &[&str] = &["kit", "template-indicator"];
+
+fn watch(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            watch(&path);
+        } else {
+            println!("cargo:rerun-if-changed={}", path.display());
+        }
+    }
+}
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir
+        .parent()
+        .expect("the host crate sits in the repository");
+    let plugins = root.join("plugins");
+    let wit = root.join("wit");
+    watch(&plugins);
+    watch(&wit);
+
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(&plugins).args([
+        "build",
+        "--release",
+        "--locked",
+        "--target",
+        "wasm32-wasip2",
+    ]);
+    // This build's settings are for the host; the plugins have their own workspace, profile
+    // and target directory (plugins/target).
+    for variable in [
+        "CARGO_TARGET_DIR",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+    ] {
+        command.env_remove(variable);
+    }
+    let status = command
+        .status()
+        .expect("could not run cargo to build the plugins");
+    assert!(
+        status.success(),
+        "building the plugins for wasm32-wasip2 failed (cd plugins && cargo build --release --target wasm32-wasip2)"
+    );
+
+    let built = plugins.join("target/wasm32-wasip2/release");
+    let mut members: Vec<String> = fs::read_dir(&plugins)
+        .expect("read plugins/")
+        .flatten()
+        .filter(|e| e.path().join("Cargo.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !NOT_BUNDLED.contains(&name.as_str()))
+        .collect();
+    members.sort();
+
+    let mut generated = String::from(
+        "/// First-party plugins compiled into the binary: (crate name, component bytes).\n\
+         pub static BUNDLED: &[(&str, &[u8])] = &[\n",
+    );
+    for member in &members {
+        let manifest = fs::read_to_string(plugins.join(member).join("Cargo.toml"))
+            .expect("read a plugin's Cargo.toml");
+        let package = manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .map(|n| n.trim_matches('"').replace('-', "_"))
+            .unwrap_or_else(|| member.replace('-', "_"));
+        let wasm = built.join(format!("{package}.wasm"));
+        assert!(wasm.is_file(), "{} was not built", wasm.display());
+        generated.push_str(&format!(
+            "    ({member:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
+    }
+    generated.push_str("];\n");
+    let out = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join("bundled_plugins.rs");
+    fs::write(out, generated).expect("write bundled_plugins.rs");
+}

@@ -311,7 +311,7 @@ run_wrk d_logam "$LOGAM_PID" "$DEFAULT_LOGAM"
 # connections here, not $WRK_CONNECTIONS.
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 SQL_E="SELECT count(*) AS n, avg(workers) AS w, sum(monthly_value_idr) AS v FROM $DATASET WHERE kecamatan = '$KECAMATAN'"
-SQL_F="SELECT kecamatan, count(*) AS n, avg(workers) AS w FROM $DATASET GROUP BY kecamatan"
+SQL_F="SELECT count(*) AS n, avg(workers) AS w, sum(monthly_value_idr) AS v FROM $DATASET"
 SQL_E_LOGAM="$LOGAM_BASE/api/sql?sql=$(urlencode "$SQL_E")"
 SQL_E_DS="$DS_BASE/$DB_NAME.json?sql=$(urlencode "$SQL_E")"
 SQL_F_LOGAM="$LOGAM_BASE/api/sql?sql=$(urlencode "$SQL_F")"

@@ -205,10 +205,8 @@ async fn seeded_figures_match_the_facts_file_and_keep_conflicts_side_by_side() {
 
 #[tokio::test]
 async fn every_filter_operator_agrees_with_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 3000);
-    let server = Server::start(&db);
+    let server = Server::generated(3000);
+    let db = server.db.clone();
 
     // (query string, the same condition in SQL)
     let cases = [
@@ -312,10 +310,8 @@ async fn every_filter_operator_agrees_with_sqlite() {
 
 #[tokio::test]
 async fn keyset_pages_visit_every_row_once_in_order_for_every_sort() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 2000);
-    let server = Server::start(&db);
+    let server = Server::generated(2000);
+    let db = server.db.clone();
     let total = 2000usize;
     for sort in [
         "",
@@ -391,10 +387,8 @@ async fn keyset_pages_visit_every_row_once_in_order_for_every_sort() {
 
 #[tokio::test]
 async fn keyset_pages_stay_correct_while_rows_are_inserted_between_requests() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 1000);
-    let server = Server::start(&db);
+    let server = Server::generated(1000);
+    let db = server.db.clone();
     // A second writer on the same file: the store's own append path, as an import would use.
     let store = logam::store::Store::open(
         &db,
@@ -466,10 +460,8 @@ async fn keyset_pages_stay_correct_while_rows_are_inserted_between_requests() {
 
 #[tokio::test]
 async fn facets_sum_to_the_filtered_count() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 3000);
-    let server = Server::start(&db);
+    let server = Server::generated(3000);
+    let db = server.db.clone();
     for filter in [
         "",
         "workers__gte=30",
@@ -612,10 +604,8 @@ async fn csv_ndjson_and_json_exports_hold_exactly_the_json_rows() {
 
 #[tokio::test]
 async fn large_exports_stream_every_row() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 50_000);
-    let server = Server::start(&db);
+    let server = Server::generated(50_000);
+    let db = server.db.clone();
     let response = client()
         .get(server.url("/api/datasets/synthetic_enterprises/rows.csv"))
         .send()
@@ -1131,10 +1121,8 @@ async fn the_database_survives_a_restart_and_is_not_seeded_twice() {
 
 #[tokio::test]
 async fn a_generated_database_is_labelled_synthetic_and_served_like_any_other() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 500);
-    let server = Server::start(&db);
+    let server = Server::generated(500);
+    let db = server.db.clone();
     let (_, catalog) = get_json(&server.url("/api/datasets")).await;
     let datasets = catalog["datasets"].as_array().unwrap();
     assert_eq!(datasets.len(), 1, "gen does not seed the real data");
@@ -1193,7 +1181,8 @@ async fn a_generated_database_is_labelled_synthetic_and_served_like_any_other() 
         .unwrap();
     assert!(plan.contains("INDEX"), "{plan}");
     // The same command writes the same rows.
-    let again = dir.path().join("again.db");
+    let other = tempfile::tempdir().unwrap();
+    let again = other.path().join("again.db");
     generate(&again, 500);
     let digest = |path: &std::path::Path| -> Vec<(i64, String, i64)> {
         let conn = sqlite(path);
@@ -1218,10 +1207,8 @@ async fn a_generated_database_is_labelled_synthetic_and_served_like_any_other() 
 
 #[tokio::test]
 async fn concurrent_readers_all_get_consistent_answers() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 5000);
-    let server = Server::start(&db);
+    let server = Server::generated(5000);
+    let db = server.db.clone();
     let expected: BTreeMap<String, i64> = {
         let conn = sqlite(&db);
         let mut stmt = conn

@@ -150,10 +150,8 @@ async fn named_parameters_come_from_the_query_string_or_the_body() {
 
 #[tokio::test]
 async fn json_results_are_capped_and_exports_stream_everything() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("gen.db");
-    generate(&db, 5000);
-    let server = Server::start(&db);
+    let server = Server::generated(5000);
+    let db = server.db.clone();
     let (_, body) = get_json(&sql_url(
         &server,
         "",

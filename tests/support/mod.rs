@@ -27,6 +27,16 @@ impl Server {
         server
     }
 
+    /// A server on a fresh database holding only `rows` synthetic enterprises (`logam gen`).
+    pub fn generated(rows: u64) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("gen.db");
+        generate(&db, rows);
+        let mut server = Server::start(&db);
+        server._dir = Some(dir);
+        server
+    }
+
     /// A server on `db` (created and seeded if missing).
     pub fn start(db: &Path) -> Server {
         let mut child = Command::new(BIN)

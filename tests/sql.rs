@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use support::{Server, client, generate, get_json, get_text, sqlite};
+use support::{Server, client, get_json, get_text, sqlite};
 
 fn sql_url(server: &Server, ext: &str, sql: &str, extra: &[(&str, &str)]) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());

@@ -1068,6 +1068,20 @@ async fn index_health_formats_and_home_page() {
         .map(|f| f["extension"].as_str().unwrap())
         .collect();
     assert_eq!(extensions, vec!["csv", "json", "ndjson"]);
+    // Responses with no dataset state carry a content ETag; the health check is never cached.
+    for path in ["/api", "/api/formats"] {
+        let first = client().get(server.url(path)).send().await.unwrap();
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        let again = client()
+            .get(server.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
+    let health = client().get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.headers()["cache-control"], "no-store");
     let (status, html) = get_text(&server.url("/")).await;
     assert_eq!(status, 200);
     assert!(html.contains("lang=\"id\"") && html.contains("Statistik klaster knalpot"));

@@ -171,6 +171,25 @@ async fn non_knalpot_share_and_exports_of_a_result() {
     let (status, ndjson) = get_text(&server.url("/api/indicators/rupiah-per-unit.ndjson")).await;
     assert_eq!(status, 200);
     assert_eq!(ndjson.lines().count(), 2);
+    for path in [
+        "/api/indicators/rupiah-per-unit",
+        "/api/indicators/rupiah-per-unit.csv",
+        "/api/indicators",
+    ] {
+        let first = support::client()
+            .get(server.url(path))
+            .send()
+            .await
+            .unwrap();
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        let again = support::client()
+            .get(server.url(path))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304, "{path}");
+    }
     let (status, body) = get_json(&server.url("/api/indicators/rupiah-per-unit.xlsx")).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),

@@ -58,3 +58,43 @@ pub fn with_cache_headers(mut response: Response, state: DatasetState, key: &str
 pub fn not_modified(state: DatasetState, key: &str) -> Response {
     with_cache_headers(StatusCode::NOT_MODIFIED.into_response(), state, key)
 }
+
+/// Caching for a response computed in memory with no dataset state of its own (the API index,
+/// the format list, an indicator's result): a weak ETag from the bytes themselves, and a 304
+/// when the client already holds them.
+pub fn content_tagged(
+    request_headers: &HeaderMap,
+    mut response: Response,
+    body: &[u8],
+) -> Response {
+    let digest = Sha256::digest(body);
+    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let etag = format!("W/\"c-{tag}\"");
+    let matches = request_headers
+        .get(IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.split(',').any(|c| c.trim() == etag || c.trim() == "*"));
+    if matches {
+        response = StatusCode::NOT_MODIFIED.into_response();
+    }
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(ETAG, value);
+    }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL_VALUE));
+    response
+}
+
+/// A JSON value as a response with a content ETag.
+pub fn json_tagged(request_headers: &HeaderMap, value: &serde_json::Value) -> Response {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let response = (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.clone(),
+    )
+        .into_response();
+    content_tagged(request_headers, response, &body)
+}

@@ -3,10 +3,11 @@
 
 use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::caching::{content_tagged, json_tagged};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
 use crate::plugins::{IndicatorResult, PluginError};
@@ -100,10 +101,13 @@ fn summary(plugin: &crate::plugins::IndicatorPlugin) -> Value {
     info
 }
 
-pub async fn list(State(app): State<AppState>) -> axum::Json<Value> {
-    axum::Json(json!({
-        "indicators": app.plugins.indicators().iter().map(|p| summary(p)).collect::<Vec<_>>()
-    }))
+pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    json_tagged(
+        &headers,
+        &json!({
+            "indicators": app.plugins.indicators().iter().map(|p| summary(p)).collect::<Vec<_>>()
+        }),
+    )
 }
 
 /// Splits `id.ext`, reads `_bom` and the plugin's parameters, runs the indicator and answers
@@ -112,6 +116,7 @@ pub async fn show(
     State(app): State<AppState>,
     PathParams(resource): PathParams<String>,
     RawQuery(query): RawQuery,
+    request_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (id, extension) = match resource.split_once('.') {
         Some((id, ext)) => (id.to_string(), Some(ext.to_string())),
@@ -164,11 +169,15 @@ pub async fn show(
         positions: (0..result.columns.len()).collect(),
     };
     match format {
-        None => Ok((
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            page(&result, &schema),
-        )
-            .into_response()),
+        None => {
+            let body = page(&result, &schema);
+            let response = (
+                [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                body.clone(),
+            )
+                .into_response();
+            Ok(content_tagged(&request_headers, response, &body))
+        }
         Some(format) => {
             let mut exporter = export::native_exporter(
                 format.extension,
@@ -184,7 +193,7 @@ pub async fn show(
             exporter.begin(&schema, &mut body).map_err(fail)?;
             exporter.write(&result.batch, &mut body).map_err(fail)?;
             exporter.finish(&mut body).map_err(fail)?;
-            let mut response = body.into_response();
+            let mut response = body.clone().into_response();
             let headers = response.headers_mut();
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
             if format.attachment
@@ -195,7 +204,7 @@ pub async fn show(
             {
                 headers.insert(CONTENT_DISPOSITION, value);
             }
-            Ok(response)
+            Ok(content_tagged(&request_headers, response, &body))
         }
     }
 }

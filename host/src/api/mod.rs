@@ -3,7 +3,7 @@
 //! Architecture invariant: only `api/` and `web/` know HTTP. Handlers parse the request,
 //! call the store or an exporter, and shape the response; they never write SQL.
 
-mod caching;
+pub(crate) mod caching;
 mod datasets;
 mod error;
 mod indicators;
@@ -136,49 +136,57 @@ pub fn app(state: AppState) -> Router {
 
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     app.store.read(|session| session.catalog_version()).await?;
-    Ok(Json(json!({"status": "ok"})).into_response())
+    // A health check must reach the server every time.
+    Ok((
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Json(json!({"status": "ok"})),
+    )
+        .into_response())
 }
 
-async fn index() -> Json<serde_json::Value> {
-    Json(json!({
-        "name": "logam",
-        "description": {
-            "id": "Data terbuka IKM logam Purbalingga: klaster knalpot, pemasok suku cadang dan handle dongkrak, program Dinperindag dan UPT Logam.",
-            "en": "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its spare-part and jack-handle suppliers, and the programmes of the regency's industry office."
-        },
-        "version": env!("CARGO_PKG_VERSION"),
-        "links": {
-            "datasets": "/api/datasets",
-            "dataset": "/api/datasets/{id}",
-            "rows": "/api/datasets/{id}/rows",
-            "row": "/api/datasets/{id}/rows/{key}",
-            "export": "/api/datasets/{id}/rows.{csv|json|ndjson}",
-            "revisions": "/api/datasets/{id}/revisions",
-            "formats": "/api/formats",
-            "sql": "/api/sql?sql=SELECT ...",
-            "indicators": "/api/indicators",
-            "indicator": "/api/indicators/{id}[.csv|.json|.ndjson]",
-            "queries": "/api/datasets/{id}/queries",
-            "health": "/healthz"
-        },
-        "parameters": {
-            "col=value": "exact match on a column",
-            "col__OP=value": "OP: exact, not, gt, gte, lt, lte, contains, startswith, in (comma list), isnull (1/0)",
-            "_sort / _sort_desc": "sort by a column",
-            "_size": "rows per page, 1 to 1000 (default 100)",
-            "_next": "the `next` token of the previous page",
-            "_col": "comma list of columns to return",
-            "_facet": "count the values of a column in the filtered rows (repeatable)",
-            "_q": "full-text search in the text columns",
-            "_count": "1 to include the total count of the filtered rows",
-            "_bom": "1 to start a CSV with a byte-order mark for Excel",
-            "_as_of": "a revision number: the data as it was then (citable forever)"
-        }
-    }))
+async fn index(headers: axum::http::HeaderMap) -> Response {
+    caching::json_tagged(
+        &headers,
+        &json!({
+            "name": "logam",
+            "description": {
+                "id": "Data terbuka IKM logam Purbalingga: klaster knalpot, pemasok suku cadang dan handle dongkrak, program Dinperindag dan UPT Logam.",
+                "en": "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its spare-part and jack-handle suppliers, and the programmes of the regency's industry office."
+            },
+            "version": env!("CARGO_PKG_VERSION"),
+            "links": {
+                "datasets": "/api/datasets",
+                "dataset": "/api/datasets/{id}",
+                "rows": "/api/datasets/{id}/rows",
+                "row": "/api/datasets/{id}/rows/{key}",
+                "export": "/api/datasets/{id}/rows.{csv|json|ndjson}",
+                "revisions": "/api/datasets/{id}/revisions",
+                "formats": "/api/formats",
+                "sql": "/api/sql?sql=SELECT ...",
+                "indicators": "/api/indicators",
+                "indicator": "/api/indicators/{id}[.csv|.json|.ndjson]",
+                "queries": "/api/datasets/{id}/queries",
+                "health": "/healthz"
+            },
+            "parameters": {
+                "col=value": "exact match on a column",
+                "col__OP=value": "OP: exact, not, gt, gte, lt, lte, contains, startswith, in (comma list), isnull (1/0)",
+                "_sort / _sort_desc": "sort by a column",
+                "_size": "rows per page, 1 to 1000 (default 100)",
+                "_next": "the `next` token of the previous page",
+                "_col": "comma list of columns to return",
+                "_facet": "count the values of a column in the filtered rows (repeatable)",
+                "_q": "full-text search in the text columns",
+                "_count": "1 to include the total count of the filtered rows",
+                "_bom": "1 to start a CSV with a byte-order mark for Excel",
+                "_as_of": "a revision number: the data as it was then (citable forever)"
+            }
+        }),
+    )
 }
 
-async fn formats() -> Json<serde_json::Value> {
-    Json(json!({ "formats": native_formats() }))
+async fn formats(headers: axum::http::HeaderMap) -> Response {
+    caching::json_tagged(&headers, &json!({ "formats": native_formats() }))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

@@ -2,12 +2,13 @@
 //! plugins, served as tables through the same formats as datasets.
 
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::caching::{content_tagged, json_tagged};
+use super::download::{find_format, set_download_headers};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
 use crate::plugins::{IndicatorResult, PluginError};
@@ -138,25 +139,7 @@ pub async fn show(
             _ => params.push((key, value)),
         }
     }
-    let format = match &extension {
-        None => None,
-        Some(ext) => Some(
-            export::native_formats()
-                .into_iter()
-                .find(|f| f.extension == ext)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::NOT_FOUND,
-                        "unknown_format",
-                        format!(
-                            "there is no format `.{}`",
-                            ext.chars().take(20).collect::<String>()
-                        ),
-                        "GET /api/formats lists the formats",
-                    )
-                })?,
-        ),
-    };
+    let format = extension.as_deref().map(find_format).transpose()?;
     let plugins = app.plugins.clone();
     let store = app.store.clone();
     let result = tokio::task::spawn_blocking(move || plugins.run_indicator(&store, &id, &params))
@@ -194,16 +177,7 @@ pub async fn show(
             exporter.write(&result.batch, &mut body).map_err(fail)?;
             exporter.finish(&mut body).map_err(fail)?;
             let mut response = body.clone().into_response();
-            let headers = response.headers_mut();
-            headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
-            if format.attachment
-                && let Ok(value) = HeaderValue::from_str(&format!(
-                    "attachment; filename=\"{}.{}\"",
-                    result.plugin.info.id, format.extension
-                ))
-            {
-                headers.insert(CONTENT_DISPOSITION, value);
-            }
+            set_download_headers(&mut response, &format, &result.plugin.info.id);
             Ok(content_tagged(&request_headers, response, &body))
         }
     }

@@ -5,6 +5,7 @@
 
 pub(crate) mod caching;
 mod datasets;
+mod download;
 mod error;
 mod indicators;
 mod params;

@@ -2,11 +2,12 @@
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::caching::{client_state, not_modified, request_key, with_cache_headers};
+use super::download::{find_format, set_download_headers};
 use super::params::{self, Mode};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
@@ -157,20 +158,7 @@ async fn export(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let format = export::native_formats()
-        .into_iter()
-        .find(|f| f.extension == extension)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_format",
-                format!(
-                    "there is no format `.{}`",
-                    extension.chars().take(20).collect::<String>()
-                ),
-                "GET /api/formats lists the formats",
-            )
-        })?;
+    let format = find_format(extension)?;
     let (request, extras) = params::parse(
         query.as_deref(),
         Mode::Export {
@@ -190,16 +178,7 @@ async fn export(
         Fresh::NotModified(state) => Ok(not_modified(state, &key)),
         Fresh::Modified((head, body)) => {
             let mut response = Body::from_stream(body).into_response();
-            let response_headers = response.headers_mut();
-            response_headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
-            if format.attachment
-                && let Ok(value) = HeaderValue::from_str(&format!(
-                    "attachment; filename=\"{}.{}\"",
-                    head.meta.id, format.extension
-                ))
-            {
-                response_headers.insert(CONTENT_DISPOSITION, value);
-            }
+            set_download_headers(&mut response, &format, &head.meta.id);
             Ok(with_cache_headers(response, head.state, &key))
         }
     }

@@ -12,13 +12,14 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::caching::{client_state, not_modified, request_key, with_cache_headers};
+use super::download::{find_format, set_download_headers};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema, ObjectKeys};
 use crate::store::{
@@ -151,21 +152,7 @@ enum Output {
 fn output_for(extension: Option<&str>) -> Result<Output, ApiError> {
     match extension {
         None => Ok(Output::Json),
-        Some(ext) => export::native_formats()
-            .into_iter()
-            .find(|f| f.extension == ext)
-            .map(|f| Output::Export(f.extension))
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "unknown_format",
-                    format!(
-                        "there is no format `.{}`",
-                        ext.chars().take(20).collect::<String>()
-                    ),
-                    "GET /api/formats lists the formats",
-                )
-            }),
+        Some(ext) => find_format(ext).map(|f| Output::Export(f.extension)),
     }
 }
 
@@ -441,10 +428,7 @@ async fn respond(
             Ok(cacheable(response, head.state, &cache_key))
         }
         Output::Export(extension) => {
-            let format = export::native_formats()
-                .into_iter()
-                .find(|f| f.extension == extension)
-                .ok_or_else(|| ApiError::not_found(format!("no format .{extension}")))?;
+            let format = find_format(extension)?;
             let exporter = export::native_exporter(
                 extension,
                 ExportOptions {
@@ -477,15 +461,7 @@ async fn respond(
                 Fresh::NotModified(state) => Ok(not_modified(state, &cache_key)),
                 Fresh::Modified((head, body)) => {
                     let mut response = Body::from_stream(body).into_response();
-                    let h = response.headers_mut();
-                    h.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
-                    if format.attachment
-                        && let Ok(value) = HeaderValue::from_str(&format!(
-                            "attachment; filename=\"{filename}.{extension}\""
-                        ))
-                    {
-                        h.insert(CONTENT_DISPOSITION, value);
-                    }
+                    set_download_headers(&mut response, &format, &filename);
                     Ok(cacheable(response, head.state, &cache_key))
                 }
             }

@@ -922,7 +922,7 @@ async fn bad_input_gets_a_4xx_json_error_naming_the_problem() {
             "parameter_not_applicable",
         ),
         (
-            "/api/datasets/klaster_knalpot/rows.xlsx".into(),
+            "/api/datasets/klaster_knalpot/rows.docx".into(),
             404,
             "unknown_format",
         ),
@@ -1067,7 +1067,14 @@ async fn index_health_formats_and_home_page() {
         .iter()
         .map(|f| f["extension"].as_str().unwrap())
         .collect();
-    assert_eq!(extensions, vec!["csv", "json", "ndjson"]);
+    assert_eq!(
+        extensions[..3],
+        ["csv", "json", "ndjson"],
+        "native formats first"
+    );
+    for plugin_format in ["geojson", "xlsx", "sdmx.csv", "md"] {
+        assert!(extensions.contains(&plugin_format), "{extensions:?}");
+    }
     // Responses with no dataset state carry a content ETag; the health check is never cached.
     for path in ["/api", "/api/formats"] {
         let first = client().get(server.url(path)).send().await.unwrap();

@@ -190,7 +190,7 @@ async fn non_knalpot_share_and_exports_of_a_result() {
             .unwrap();
         assert_eq!(again.status(), 304, "{path}");
     }
-    let (status, body) = get_json(&server.url("/api/indicators/rupiah-per-unit.xlsx")).await;
+    let (status, body) = get_json(&server.url("/api/indicators/rupiah-per-unit.docx")).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (404, json!("unknown_format"))

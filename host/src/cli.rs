@@ -1,11 +1,13 @@
-//! The command line: `logam serve`, `logam gen`.
+//! The command line: `logam serve`, `logam gen`, `logam plugin check`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use crate::plugins::{Limits, PluginConfig, PluginHost, default_cache_dir};
 use crate::server::{ServeConfig, serve};
 use crate::store::{OpenOptions, Store, synthetic};
 
@@ -30,6 +32,19 @@ pub enum Command {
         /// SQLite database file.
         #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
         db: PathBuf,
+        /// Bearer token that opens `/admin/*` (plugin install, disable, rollback). Without
+        /// one, every admin request is refused.
+        #[arg(long, env = "LOGAM_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Folder watched for plugins: a `.wasm` file dropped in is installed, replaced is
+        /// upgraded, deleted is removed.
+        #[arg(long, env = "LOGAM_PLUGINS_DIR")]
+        plugins_dir: Option<PathBuf>,
+        /// Largest plugin upload, in MiB.
+        #[arg(long, default_value_t = 32, env = "LOGAM_MAX_PLUGIN_MIB")]
+        max_plugin_mib: usize,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Write a synthetic dataset `synthetic_enterprises` for load tests (never real data).
     Gen {
@@ -43,16 +58,129 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Tools for plugin authors.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Check a component against the contract, print its manifest, run it on the seeded data
+    /// under the production limits and print what it cost, or the exact reason it would be
+    /// refused. Exits 1 when it would be refused or fails.
+    Check {
+        /// The component (`.wasm`, built for wasm32-wasip2).
+        file: PathBuf,
+        /// A parameter for the run, `NAME=VALUE` (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// For an exporter: the dataset to export (or, for an exporter of indicator results,
+        /// the indicator).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Database to run on; by default a fresh seeded one in a temporary folder.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+}
+
+/// The per-call plugin limits, for `serve` and `plugin check` alike.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Wall time of one plugin call, in milliseconds.
+    #[arg(long, default_value_t = 2000, env = "LOGAM_PLUGIN_TIME_LIMIT_MS")]
+    plugin_time_limit_ms: u64,
+    /// Linear memory of one plugin instance, over all its memories, in MiB.
+    #[arg(long, default_value_t = 64, env = "LOGAM_PLUGIN_MEMORY_LIMIT_MIB")]
+    plugin_memory_limit_mib: usize,
+    /// Bytes one plugin call may return, in MiB.
+    #[arg(long, default_value_t = 16, env = "LOGAM_PLUGIN_OUTPUT_LIMIT_MIB")]
+    plugin_output_limit_mib: usize,
+    /// Fuel (roughly, WebAssembly instructions) per call; off unless set.
+    #[arg(long, env = "LOGAM_PLUGIN_FUEL")]
+    plugin_fuel: Option<u64>,
+    /// Folder for compiled plugins (default `$XDG_CACHE_HOME/logam/plugins`).
+    #[arg(long, env = "LOGAM_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile plugins at every start instead of caching them.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl LimitArgs {
+    fn config(&self) -> anyhow::Result<PluginConfig> {
+        anyhow::ensure!(
+            self.plugin_time_limit_ms >= 10,
+            "--plugin-time-limit-ms must be at least 10"
+        );
+        anyhow::ensure!(
+            (1..=4096).contains(&self.plugin_memory_limit_mib),
+            "--plugin-memory-limit-mib must be between 1 and 4096"
+        );
+        anyhow::ensure!(
+            self.plugin_output_limit_mib >= 1,
+            "--plugin-output-limit-mib must be at least 1"
+        );
+        Ok(PluginConfig {
+            limits: Limits {
+                wall_time: Duration::from_millis(self.plugin_time_limit_ms),
+                memory_bytes: self.plugin_memory_limit_mib << 20,
+                output_bytes: self.plugin_output_limit_mib << 20,
+                fuel: self.plugin_fuel,
+            },
+            cache_dir: if self.no_cache {
+                None
+            } else {
+                self.cache_dir.clone().or_else(default_cache_dir)
+            },
+        })
+    }
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, db } => {
+        Command::Serve {
+            addr,
+            db,
+            admin_token,
+            plugins_dir,
+            max_plugin_mib,
+            limits,
+        } => {
+            let admin_token = admin_token.filter(|t| !t.is_empty());
+            if let Some(token) = &admin_token {
+                anyhow::ensure!(
+                    token.len() >= 16,
+                    "the admin token must be at least 16 characters"
+                );
+            }
+            let config = ServeConfig {
+                addr,
+                db,
+                plugins: limits.config()?,
+                plugins_dir,
+                admin_token,
+                max_plugin_bytes: max_plugin_mib << 20,
+            };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(serve(ServeConfig { addr, db }))
+            runtime.block_on(serve(config))
         }
+        Command::Plugin {
+            command:
+                PluginCommand::Check {
+                    file,
+                    params,
+                    dataset,
+                    db,
+                    limits,
+                },
+        } => check_plugin(&file, &params, dataset.as_deref(), db, &limits),
         Command::Gen { rows, db, seed } => {
             let store = Store::open(
                 &db,
@@ -74,4 +202,84 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `logam plugin check`: prints the report, or the refusal, and fails on the latter.
+fn check_plugin(
+    file: &Path,
+    params: &[String],
+    dataset: Option<&str>,
+    db: Option<PathBuf>,
+    limits: &LimitArgs,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let query = params
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .with_context(|| format!("--param {p:?} is not NAME=VALUE"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let scratch = std::env::temp_dir().join(format!("logam-check-{}", std::process::id()));
+    let db_path = match db {
+        Some(path) => path,
+        None => {
+            std::fs::create_dir_all(&scratch)?;
+            scratch.join("seeded.db")
+        }
+    };
+    let outcome = (|| {
+        let store = Store::open(&db_path, &OpenOptions::default())
+            .with_context(|| format!("opening {}", db_path.display()))?;
+        let config = limits.config()?;
+        let limits = config.limits;
+        let host = PluginHost::start(store, config).context("starting the plugin runtime")?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        println!("logam plugin check: {}", file.display());
+        println!(
+            "limits: {} ms per call, {} MiB memory, {} MiB output per call{}",
+            limits.wall_time.as_millis(),
+            limits.memory_bytes >> 20,
+            limits.output_bytes >> 20,
+            limits
+                .fuel
+                .map(|f| format!(", {f} fuel"))
+                .unwrap_or_default()
+        );
+        match host.check_component(&name, &bytes, &query, dataset) {
+            Ok(report) => {
+                println!(
+                    "accepted: {} `{}` (sha256 {})",
+                    report.kind, report.id, report.sha256
+                );
+                println!(
+                    "manifest:\n{}",
+                    serde_json::to_string_pretty(&report.manifest).unwrap_or_default()
+                );
+                println!("ran on: {}", report.ran_on);
+                println!("time: {:.3} ms", report.elapsed.as_secs_f64() * 1000.0);
+                println!(
+                    "peak memory: {} bytes ({:.1} MiB)",
+                    report.peak_memory_bytes,
+                    report.peak_memory_bytes as f64 / 1048576.0
+                );
+                println!("output: {} bytes", report.output_bytes);
+                if let Some(rows) = report.rows {
+                    println!("rows: {rows}");
+                }
+                println!("sample:\n{}", report.sample);
+                Ok(())
+            }
+            Err(err) => {
+                println!("refused ({}): {err}", err.code());
+                anyhow::bail!("{err}")
+            }
+        }
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    outcome
 }

@@ -39,9 +39,26 @@ impl Server {
 
     /// A server on `db` (created and seeded if missing).
     pub fn start(db: &Path) -> Server {
+        Server::start_with(db, &[], &[])
+    }
+
+    /// A seeded server in its own temporary folder, started with extra `serve` flags and
+    /// environment variables (e.g. `--admin-token`, `--plugins-dir`).
+    pub fn seeded_with(args: &[&str], envs: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("logam.db");
+        let mut server = Server::start_with(&db, args, envs);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server on `db` with extra `serve` flags and environment variables.
+    pub fn start_with(db: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
+            .args(args)
+            .envs(envs.iter().copied())
             .env("LOGAM_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

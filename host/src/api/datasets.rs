@@ -7,18 +7,34 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::caching::{client_state, not_modified, request_key, with_cache_headers};
+use super::download::all_formats;
 use super::{ApiError, AppState, PathParams};
-use crate::export::native_formats;
+use crate::export::FormatInfo;
 use crate::store::{DatasetMeta, DatasetState};
 
-fn links(meta: &DatasetMeta) -> Value {
+/// The formats that export dataset rows now (native and installed exporters), and a
+/// fingerprint of them for the ETag: installing an exporter changes the links.
+fn dataset_formats(app: &AppState, path: &str) -> (Vec<FormatInfo>, String) {
+    let formats: Vec<FormatInfo> = all_formats(&app.plugins)
+        .into_iter()
+        .filter(|f| f.datasets)
+        .collect();
+    let fingerprint = formats
+        .iter()
+        .map(|f| f.extension.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    (formats, format!("{path}|{fingerprint}"))
+}
+
+fn links(meta: &DatasetMeta, formats: &[FormatInfo]) -> Value {
     let base = format!("/api/datasets/{}", meta.id);
     let mut links = serde_json::Map::new();
     links.insert("self".into(), json!(base));
     links.insert("rows".into(), json!(format!("{base}/rows")));
-    for format in native_formats() {
+    for format in formats {
         links.insert(
-            format.extension.into(),
+            format.extension.clone(),
             json!(format!("{base}/rows.{}", format.extension)),
         );
     }
@@ -26,7 +42,7 @@ fn links(meta: &DatasetMeta) -> Value {
     Value::Object(links)
 }
 
-fn summary(meta: &DatasetMeta) -> Value {
+fn summary(meta: &DatasetMeta, formats: &[FormatInfo]) -> Value {
     json!({
         "id": meta.id,
         "title": meta.title,
@@ -36,7 +52,7 @@ fn summary(meta: &DatasetMeta) -> Value {
         "revision": meta.revision,
         "row_count": meta.row_count,
         "updated_at": meta.updated_at,
-        "links": links(meta),
+        "links": links(meta, formats),
     })
 }
 
@@ -45,7 +61,8 @@ pub async fn list(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let key = request_key(uri.path(), uri.query());
+    let (formats, path) = dataset_formats(&app, uri.path());
+    let key = request_key(&path, uri.query());
     let known = client_state(&headers, &key);
     let outcome = app
         .store
@@ -65,7 +82,7 @@ pub async fn list(
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some(datasets)) => {
             let body = json!({
-                "datasets": datasets.iter().map(summary).collect::<Vec<_>>(),
+                "datasets": datasets.iter().map(|d| summary(d, &formats)).collect::<Vec<_>>(),
             });
             Ok(with_cache_headers(Json(body).into_response(), state, &key))
         }
@@ -78,7 +95,8 @@ pub async fn show(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let key = request_key(uri.path(), uri.query());
+    let (formats, path) = dataset_formats(&app, uri.path());
+    let key = request_key(&path, uri.query());
     let known = client_state(&headers, &key);
     let outcome = app
         .store
@@ -98,15 +116,10 @@ pub async fn show(
             let mut body = serde_json::to_value(&meta).unwrap_or_else(|_| json!({}));
             if let Value::Object(map) = &mut body {
                 map.insert("sources".into(), json!(sources));
-                map.insert("links".into(), links(&meta));
+                map.insert("links".into(), links(&meta, &formats));
                 map.insert(
                     "formats".into(),
-                    json!(
-                        native_formats()
-                            .iter()
-                            .map(|f| f.extension)
-                            .collect::<Vec<_>>()
-                    ),
+                    json!(formats.iter().map(|f| &f.extension).collect::<Vec<_>>()),
                 );
             }
             Ok(with_cache_headers(Json(body).into_response(), state, &key))

@@ -1,5 +1,8 @@
 //! What every download shares, whatever produced it (dataset rows, SQL, an indicator): finding
-//! the format an extension names, and the headers that make a browser save the file.
+//! the format an extension names (native, or an installed exporter plugin), and the headers
+//! that make a browser save the file.
+
+use std::sync::Arc;
 
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
@@ -7,29 +10,139 @@ use axum::response::Response;
 
 use super::ApiError;
 use crate::export::{FormatInfo, native_formats};
+use crate::plugins::{Plugin, PluginHost, exporter_info_json};
 
-/// The format served for `.{extension}`, or a 404 naming it.
-pub fn find_format(extension: &str) -> Result<FormatInfo, ApiError> {
+/// What a download is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Datasets,
+    Indicators,
+}
+
+/// A format that serves `.{extension}`.
+pub enum Format {
+    Native(FormatInfo),
+    Plugin(FormatInfo, Arc<Plugin>),
+}
+
+impl Format {
+    pub fn info(&self) -> &FormatInfo {
+        match self {
+            Format::Native(info) | Format::Plugin(info, _) => info,
+        }
+    }
+}
+
+fn unknown(extension: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_format",
+        format!(
+            "there is no format `.{}`",
+            extension.chars().take(40).collect::<String>()
+        ),
+        "GET /api/formats lists the formats",
+    )
+}
+
+/// A native format (the only kind SQL results come in).
+pub fn native_format(extension: &str) -> Result<FormatInfo, ApiError> {
     native_formats()
         .into_iter()
         .find(|f| f.extension == extension)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_format",
-                format!(
-                    "there is no format `.{}`",
-                    extension.chars().take(20).collect::<String>()
-                ),
-                "GET /api/formats lists the formats",
-            )
-        })
+        .ok_or_else(|| unknown(extension))
+}
+
+/// How an exporter plugin presents itself in `/api/formats`.
+pub fn plugin_format_info(plugin: &Plugin) -> Option<FormatInfo> {
+    let info = plugin.exporter_info()?;
+    let manifest = exporter_info_json(info);
+    let targets = manifest["targets"].as_array().cloned().unwrap_or_default();
+    Some(FormatInfo {
+        extension: info.extension.clone(),
+        media_type: info.media_type.clone(),
+        title: crate::store::Bilingual {
+            id: info.title.id.clone(),
+            en: info.title.en.clone(),
+        },
+        native: false,
+        datasets: targets.iter().any(|t| t == "datasets"),
+        indicators: targets.iter().any(|t| t == "indicators"),
+        plugin: Some(plugin.id.clone()),
+        // A plugin format is a file to save (its media type may be anything).
+        attachment: true,
+    })
+}
+
+/// Every format served now: the native ones, then each enabled exporter plugin's.
+pub fn all_formats(plugins: &PluginHost) -> Vec<FormatInfo> {
+    let mut formats = native_formats();
+    formats.extend(
+        plugins
+            .exporters()
+            .iter()
+            .filter_map(|p| plugin_format_info(p)),
+    );
+    formats
+}
+
+/// The format served for `.{extension}` on `target`, or a 404 naming it (a disabled plugin's,
+/// or one that does not fit the target, says so).
+pub fn find_format(
+    plugins: &PluginHost,
+    extension: &str,
+    target: Target,
+) -> Result<Format, ApiError> {
+    if let Ok(native) = native_format(extension) {
+        return Ok(Format::Native(native));
+    }
+    let plugin = plugins
+        .exporter(extension)
+        .ok_or_else(|| unknown(extension))??;
+    let info = plugin_format_info(&plugin).ok_or_else(|| unknown(extension))?;
+    let fits = match target {
+        Target::Datasets => info.datasets,
+        Target::Indicators => info.indicators,
+    };
+    if !fits {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "format_not_applicable",
+            format!(
+                "format `.{extension}` (plugin `{}`) exports {} only",
+                plugin.id,
+                if info.datasets {
+                    "datasets"
+                } else {
+                    "indicators"
+                }
+            ),
+            "GET /api/formats says which formats fit datasets and which fit indicators",
+        ));
+    }
+    Ok(Format::Plugin(info, plugin))
+}
+
+/// Query pairs, decoded, in request order.
+pub type QueryPairs = Vec<(String, String)>;
+
+/// Splits a query into the exporter plugin's declared parameters and everything else.
+pub fn split_exporter_params(plugin: &Plugin, pairs: QueryPairs) -> (QueryPairs, QueryPairs) {
+    let declared: Vec<&str> = plugin
+        .exporter_info()
+        .map(|i| i.parameters.iter().map(|p| p.name.as_str()).collect())
+        .unwrap_or_default();
+    pairs
+        .into_iter()
+        .partition(|(k, _)| declared.contains(&k.as_str()))
 }
 
 /// Sets the media type, and for formats meant to be saved, `attachment` with `filename.ext`.
 pub fn set_download_headers(response: &mut Response, format: &FormatInfo, filename: &str) {
     let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(format.media_type));
+    if let Ok(value) = HeaderValue::from_str(&format.media_type) {
+        headers.insert(CONTENT_TYPE, value);
+    }
     if format.attachment
         && let Ok(value) = HeaderValue::from_str(&format!(
             "attachment; filename=\"{filename}.{}\"",

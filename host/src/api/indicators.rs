@@ -2,98 +2,37 @@
 //! plugins, served as tables through the same formats as datasets.
 
 use axum::extract::{RawQuery, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::caching::{content_tagged, json_tagged};
-use super::download::{find_format, set_download_headers};
+use super::caching::{CACHE_CONTROL_VALUE, json_tagged};
+use super::download::{
+    Format, Target, all_formats, find_format, set_download_headers, split_exporter_params,
+};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
-use crate::plugins::{IndicatorResult, PluginError};
+use crate::plugins::{IndicatorOutcome, IndicatorResult, Plugin, PluginHost};
 use crate::store::QueryError;
 
-impl From<PluginError> for ApiError {
-    fn from(err: PluginError) -> Self {
-        let message = err.to_string();
-        match err {
-            PluginError::UnknownIndicator(_) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_indicator",
-                message,
-                "GET /api/indicators lists the indicators",
-            ),
-            PluginError::InvalidParameter { .. } => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_parameter",
-                message,
-                "GET /api/indicators/{id}/meta lists its parameters",
-            ),
-            PluginError::Declined { kind, .. } => {
-                let status = match kind {
-                    "invalid_parameter" => StatusCode::BAD_REQUEST,
-                    "failed" => StatusCode::BAD_GATEWAY,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                };
-                ApiError::new(
-                    status,
-                    kind,
-                    message,
-                    "the plugin's message says what it needs",
-                )
-            }
-            PluginError::Timeout { .. } => ApiError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                "plugin_timeout",
-                message,
-                "the plugin is too slow for this request; report it to the office",
-            ),
-            PluginError::MemoryLimit { .. } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "plugin_memory_limit",
-                message,
-                "the plugin needs too much memory; report it to the office",
-            ),
-            PluginError::OutputLimit { .. } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "plugin_output_limit",
-                message,
-                "the plugin's result is too large; report it to the office",
-            ),
-            PluginError::Crashed { .. } => ApiError::new(
-                StatusCode::BAD_GATEWAY,
-                "plugin_crashed",
-                message,
-                "the plugin failed; report it to the office",
-            ),
-            PluginError::Store(store) => store.into(),
-            other => {
-                tracing::error!(error = %other, "plugin host failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "the server failed to answer this request",
-                    "try again later",
-                )
-            }
-        }
-    }
-}
-
-fn summary(plugin: &crate::plugins::IndicatorPlugin) -> Value {
-    let mut info = crate::plugins::indicator_info_json(&plugin.info);
+/// An indicator's manifest with its plugin's identity and a link for every format.
+fn summary(plugin: &Plugin, plugins: &PluginHost) -> Value {
+    let Some(manifest) = plugin.indicator_info() else {
+        return Value::Null;
+    };
+    let mut info = crate::plugins::indicator_info_json(manifest);
     if let Value::Object(map) = &mut info {
-        let id = &plugin.info.id;
+        let id = &plugin.id;
         map.insert(
             "plugin".into(),
-            json!({"name": plugin.name, "sha256": plugin.sha256}),
+            json!({"id": plugin.id, "version": plugin.version, "sha256": plugin.sha256}),
         );
         let mut links = serde_json::Map::new();
         links.insert("self".into(), json!(format!("/api/indicators/{id}")));
-        for format in export::native_formats() {
+        for format in all_formats(plugins).into_iter().filter(|f| f.indicators) {
             links.insert(
-                format.extension.into(),
+                format.extension.clone(),
                 json!(format!("/api/indicators/{id}.{}", format.extension)),
             );
         }
@@ -106,13 +45,19 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     json_tagged(
         &headers,
         &json!({
-            "indicators": app.plugins.indicators().iter().map(|p| summary(p)).collect::<Vec<_>>()
+            "indicators": app
+                .plugins
+                .indicators()
+                .iter()
+                .map(|p| summary(p, &app.plugins))
+                .collect::<Vec<_>>()
         }),
     )
 }
 
-/// Splits `id.ext`, reads `_bom` and the plugin's parameters, runs the indicator and answers
-/// in the asked format.
+/// Splits `id.ext`, sorts the query into `_bom`, the exporter's parameters and the
+/// indicator's, runs the indicator (or answers 304 from its ETag) and answers in the asked
+/// format.
 pub async fn show(
     State(app): State<AppState>,
     PathParams(resource): PathParams<String>,
@@ -123,11 +68,21 @@ pub async fn show(
         Some((id, ext)) => (id.to_string(), Some(ext.to_string())),
         None => (resource, None),
     };
+    let format = extension
+        .as_deref()
+        .map(|ext| find_format(&app.plugins, ext, Target::Indicators))
+        .transpose()?;
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let (exporter_params, pairs) = match &format {
+        Some(Format::Plugin(_, plugin)) => split_exporter_params(plugin, pairs),
+        _ => (Vec::new(), pairs),
+    };
     let mut params = Vec::new();
     let mut bom = false;
-    for (key, value) in
-        form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()).into_owned()
-    {
+    for (key, value) in pairs {
         match key.as_str() {
             "_bom" if extension.as_deref() == Some("csv") => bom = value != "0",
             _ if key.starts_with('_') => {
@@ -139,60 +94,99 @@ pub async fn show(
             _ => params.push((key, value)),
         }
     }
-    let format = extension.as_deref().map(find_format).transpose()?;
-    let plugins = app.plugins.clone();
-    let store = app.store.clone();
-    let result = tokio::task::spawn_blocking(move || plugins.run_indicator(&store, &id, &params))
-        .await
-        .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
-
-    let schema = ExportSchema {
-        names: result.columns.iter().map(|c| c.name.clone()).collect(),
-        types: result.columns.iter().map(|c| c.column_type).collect(),
-        positions: (0..result.columns.len()).collect(),
+    // The representation: the format, the exporter's version and its options.
+    let variant = match &format {
+        None => "json-page".to_string(),
+        Some(Format::Native(info)) => format!("{}|bom={bom}", info.extension),
+        Some(Format::Plugin(info, plugin)) => {
+            format!("{}|{}|{exporter_params:?}", info.extension, plugin.sha256)
+        }
     };
-    match format {
-        None => {
-            let body = page(&result, &schema);
-            let response = (
-                [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                body.clone(),
-            )
-                .into_response();
-            Ok(content_tagged(&request_headers, response, &body))
+    let if_none_match = request_headers
+        .get(IF_NONE_MATCH)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    let plugins = app.plugins.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        plugins.run_indicator(&id, &params, &variant, if_none_match.as_deref())
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
+    let (result, etag) = match outcome {
+        IndicatorOutcome::NotModified { etag } => {
+            return Ok(tagged(StatusCode::NOT_MODIFIED.into_response(), &etag));
         }
+        IndicatorOutcome::Computed { result, etag } => (result, etag),
+    };
+    let schema = result.export_schema();
+    let response = match format {
+        None => (
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            page(&result, &schema, &app.plugins),
+        )
+            .into_response(),
         Some(format) => {
-            let mut exporter = export::native_exporter(
-                format.extension,
-                ExportOptions {
-                    byte_order_mark: bom,
-                },
-            )
-            .ok_or_else(|| ApiError::not_found(format!("no exporter for .{}", format.extension)))?;
-            let mut body = Vec::new();
-            let fail = |e: export::ExportError| {
-                ApiError::from(crate::store::StoreError::Task(e.to_string()))
+            let exporter: Box<dyn export::Exporter> = match &format {
+                Format::Native(info) => export::native_exporter(
+                    &info.extension,
+                    ExportOptions {
+                        byte_order_mark: bom,
+                    },
+                )
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("no exporter for .{}", info.extension))
+                })?,
+                Format::Plugin(_, plugin) => Box::new(
+                    app.plugins
+                        .open_exporter(plugin.clone(), &exporter_params)?,
+                ),
             };
-            exporter.begin(&schema, &mut body).map_err(fail)?;
-            exporter.write(&result.batch, &mut body).map_err(fail)?;
-            exporter.finish(&mut body).map_err(fail)?;
-            let mut response = body.clone().into_response();
-            set_download_headers(&mut response, &format, &result.plugin.info.id);
-            Ok(content_tagged(&request_headers, response, &body))
+            let plugins = app.plugins.clone();
+            let produced = result.clone();
+            let fresh = export::run_export(exporter, move |emitter: &mut export::Emitter<()>| {
+                let mut schema = schema;
+                if emitter.wants_table() {
+                    schema.table = std::sync::Arc::new(plugins.describe_result(&produced)?);
+                }
+                if emitter.start((), &schema).is_continue() {
+                    let _ = emitter.batch(&produced.batch);
+                }
+                Ok(())
+            })
+            .await?;
+            let body = match fresh {
+                crate::store::Fresh::Modified(((), body)) => body,
+                crate::store::Fresh::NotModified(_) => {
+                    return Ok(tagged(StatusCode::NOT_MODIFIED.into_response(), &etag));
+                }
+            };
+            let mut response = axum::body::Body::from_stream(body).into_response();
+            set_download_headers(&mut response, format.info(), &result.plugin.id);
+            response
         }
+    };
+    Ok(tagged(response, &etag))
+}
+
+fn tagged(mut response: Response, etag: &str) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(etag) {
+        headers.insert(ETAG, value);
     }
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL_VALUE));
+    response
 }
 
 /// The result as JSON: the indicator's manifest, the data revision, the columns, and the
 /// rows as objects in column order (written directly, so the order survives).
-fn page(result: &IndicatorResult, schema: &ExportSchema) -> Vec<u8> {
+fn page(result: &IndicatorResult, schema: &ExportSchema, plugins: &PluginHost) -> Vec<u8> {
     let head = json!({
-        "indicator": summary(&result.plugin),
+        "indicator": summary(&result.plugin, plugins),
         "revision": result.revision,
         "columns": result.columns.iter().map(|c| json!({
             "name": c.name,
             "type": c.column_type.as_str(),
-            "role": c.role,
+            "role": c.role.as_str(),
             "title": c.title,
             "description": c.description,
             "unit": c.unit,

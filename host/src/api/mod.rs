@@ -3,12 +3,14 @@
 //! Architecture invariant: only `api/` and `web/` know HTTP. Handlers parse the request,
 //! call the store or an exporter, and shape the response; they never write SQL.
 
+mod admin;
 pub(crate) mod caching;
 mod datasets;
 mod download;
 mod error;
 mod indicators;
 mod params;
+mod plugins;
 mod rows;
 mod sql;
 
@@ -19,7 +21,7 @@ use axum::extract::Request;
 use axum::http::header::{ETAG, HeaderName};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, extract::State};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -31,7 +33,6 @@ use tower_http::trace::TraceLayer;
 pub use error::ApiError;
 pub use sql::{ClientAddr, SqlLimiter, parameter_names};
 
-use crate::export::native_formats;
 use crate::store::Store;
 
 /// `axum::extract::Path` whose rejection is our JSON error rather than plain text.
@@ -45,6 +46,10 @@ pub struct AppState {
     pub store: Store,
     pub sql_limiter: SqlLimiter,
     pub plugins: std::sync::Arc<crate::plugins::PluginHost>,
+    /// The bearer token that opens `/admin/*`; `None` keeps it closed.
+    pub admin_token: Option<std::sync::Arc<str>>,
+    /// Largest plugin upload, in bytes.
+    pub max_plugin_bytes: usize,
 }
 
 impl AppState {
@@ -53,12 +58,22 @@ impl AppState {
             store,
             sql_limiter: SqlLimiter::new(2),
             plugins,
+            admin_token: None,
+            max_plugin_bytes: 32 << 20,
         }
     }
 }
 
 /// All routes with their middleware. Tests drive this same router on a real socket.
 pub fn app(state: AppState) -> Router {
+    let admin = Router::new()
+        .route("/admin/plugins", post(admin::install))
+        .route("/admin/plugins/{id}/{action}", post(admin::act))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_admin,
+        ));
     let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/api", get(index))
@@ -72,6 +87,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/datasets/{id}/queries/{name}", get(sql::canned_run))
         .route("/api/indicators", get(indicators::list))
         .route("/api/indicators/{id}", get(indicators::show))
+        .route("/api/plugins", get(plugins::list))
+        .route("/api/plugins/{id}", get(plugins::show))
         .route("/api/sql", get(sql::sql_get).post(sql::sql_post))
         .route(
             "/api/sql.csv",
@@ -86,6 +103,8 @@ pub fn app(state: AppState) -> Router {
             get(sql::sql_ndjson_get).post(sql::sql_ndjson_post),
         )
         .merge(crate::web::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
+        .merge(admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
@@ -96,8 +115,7 @@ pub fn app(state: AppState) -> Router {
         .allow_headers(Any)
         .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
 
-    api.layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
-        .layer(CompressionLayer::new().gzip(true).br(true))
+    api.layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
@@ -160,12 +178,13 @@ async fn index(headers: axum::http::HeaderMap) -> Response {
                 "dataset": "/api/datasets/{id}",
                 "rows": "/api/datasets/{id}/rows",
                 "row": "/api/datasets/{id}/rows/{key}",
-                "export": "/api/datasets/{id}/rows.{csv|json|ndjson}",
+                "export": "/api/datasets/{id}/rows.{ext} (every format in /api/formats)",
                 "revisions": "/api/datasets/{id}/revisions",
                 "formats": "/api/formats",
                 "sql": "/api/sql?sql=SELECT ...",
                 "indicators": "/api/indicators",
-                "indicator": "/api/indicators/{id}[.csv|.json|.ndjson]",
+                "indicator": "/api/indicators/{id}[.ext]",
+                "plugins": "/api/plugins",
                 "queries": "/api/datasets/{id}/queries",
                 "health": "/healthz"
             },
@@ -186,8 +205,11 @@ async fn index(headers: axum::http::HeaderMap) -> Response {
     )
 }
 
-async fn formats(headers: axum::http::HeaderMap) -> Response {
-    caching::json_tagged(&headers, &json!({ "formats": native_formats() }))
+async fn formats(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    caching::json_tagged(
+        &headers,
+        &json!({ "formats": download::all_formats(&app.plugins) }),
+    )
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {

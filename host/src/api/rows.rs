@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::caching::{client_state, not_modified, request_key, with_cache_headers};
-use super::download::{find_format, set_download_headers};
+use super::download::{Format, Target, find_format, set_download_headers, split_exporter_params};
 use super::params::{self, Mode};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
@@ -158,27 +158,48 @@ async fn export(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let format = find_format(extension)?;
-    let (request, extras) = params::parse(
-        query.as_deref(),
-        Mode::Export {
-            csv: extension == "csv",
-        },
-    )?;
-    let exporter = export::native_exporter(
-        extension,
-        ExportOptions {
-            byte_order_mark: extras.byte_order_mark,
-        },
-    )
-    .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
-    let key = request_key(uri.path(), query.as_deref());
+    let format = find_format(&app.plugins, extension, Target::Datasets)?;
+    let (request, exporter, key): (_, Box<dyn export::Exporter>, _) = match &format {
+        Format::Native(info) => {
+            let (request, extras) = params::parse(
+                query.as_deref(),
+                Mode::Export {
+                    csv: info.extension == "csv",
+                },
+            )?;
+            let exporter = export::native_exporter(
+                &info.extension,
+                ExportOptions {
+                    byte_order_mark: extras.byte_order_mark,
+                },
+            )
+            .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
+            (request, exporter, request_key(uri.path(), query.as_deref()))
+        }
+        Format::Plugin(_, plugin) => {
+            let pairs = form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+            let (plugin_params, rest) = split_exporter_params(plugin, pairs);
+            let exporter = app.plugins.open_exporter(plugin.clone(), &plugin_params)?;
+            // The exporter's version is part of the representation.
+            let key = request_key(
+                &format!("{}@{}", uri.path(), plugin.sha256),
+                query.as_deref(),
+            );
+            let rest: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(rest)
+                .finish();
+            let (request, _) = params::parse(Some(&rest), Mode::Export { csv: false })?;
+            (request, Box::new(exporter), key)
+        }
+    };
     let known = client_state(&headers, &key);
     match export::export_dataset(&app.store, dataset, request, known, exporter).await? {
         Fresh::NotModified(state) => Ok(not_modified(state, &key)),
         Fresh::Modified((head, body)) => {
             let mut response = Body::from_stream(body).into_response();
-            set_download_headers(&mut response, &format, &head.meta.id);
+            set_download_headers(&mut response, format.info(), &head.meta.id);
             Ok(with_cache_headers(response, head.state, &key))
         }
     }

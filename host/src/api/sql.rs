@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::caching::{client_state, not_modified, request_key, with_cache_headers};
-use super::download::{find_format, set_download_headers};
+use super::download::{native_format, set_download_headers};
 use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema, ObjectKeys};
 use crate::store::{
@@ -152,7 +152,14 @@ enum Output {
 fn output_for(extension: Option<&str>) -> Result<Output, ApiError> {
     match extension {
         None => Ok(Output::Json),
-        Some(ext) => find_format(ext).map(|f| Output::Export(f.extension)),
+        Some(ext) => {
+            native_format(ext)?;
+            ["csv", "json", "ndjson"]
+                .into_iter()
+                .find(|native| *native == ext)
+                .map(Output::Export)
+                .ok_or_else(|| ApiError::not_found(format!("no SQL format .{ext}")))
+        }
     }
 }
 
@@ -327,11 +334,10 @@ fn body_too_large(rejection: BytesRejection) -> ApiError {
 }
 
 fn schema_of(head: &SqlHead) -> ExportSchema {
-    ExportSchema {
-        names: head.columns.iter().map(|c| c.name.clone()).collect(),
-        types: vec![ColumnType::Text; head.columns.len()],
-        positions: (0..head.columns.len()).collect(),
-    }
+    ExportSchema::plain(
+        head.columns.iter().map(|c| c.name.clone()).collect(),
+        vec![ColumnType::Text; head.columns.len()],
+    )
 }
 
 /// Runs the statement and answers in the wanted form.
@@ -428,7 +434,7 @@ async fn respond(
             Ok(cacheable(response, head.state, &cache_key))
         }
         Output::Export(extension) => {
-            let format = find_format(extension)?;
+            let format = native_format(extension)?;
             let exporter = export::native_exporter(
                 extension,
                 ExportOptions {
@@ -455,6 +461,7 @@ async fn respond(
                             |batch| emitter.borrow_mut().batch(batch),
                         )
                         .map(|_| ())
+                        .map_err(export::ExportError::from)
                 })
                 .await?;
             match fresh {

@@ -30,11 +30,17 @@ pub struct ExportHead {
 
 pub type ExportBody = ReceiverStream<Result<Bytes, io::Error>>;
 
-type HeadSender<H> = oneshot::Sender<Result<Fresh<H>, StoreError>>;
+type HeadSender<H> = oneshot::Sender<Result<Fresh<H>, ExportError>>;
 
 /// The producer's side of an export: announce the head (or a 304), then hand over batches.
+///
+/// The head (and so the status line) goes out only with the first chunk of bytes, which is
+/// sent once [`CHUNK_BYTES`] have gathered or at the end. So an export that fails early (a
+/// plugin that refuses the table, overruns a limit, or never finishes) still answers with a
+/// proper JSON error, and only a failure after the first 64 KiB can cut a response short.
 pub struct Emitter<H> {
     head_tx: Option<HeadSender<H>>,
+    pending_head: Option<H>,
     body_tx: mpsc::Sender<Result<Bytes, io::Error>>,
     exporter: Box<dyn Exporter>,
     buffer: Vec<u8>,
@@ -51,15 +57,18 @@ impl<H> Emitter<H> {
         }
     }
 
-    /// Sends the headers' facts and the exporter's preamble. `Break` means stop producing.
+    /// Whether the exporter wants the table's publisher and sources in the schema.
+    pub fn wants_table(&self) -> bool {
+        self.exporter.wants_table()
+    }
+
+    /// Keeps the headers' facts and writes the exporter's preamble. `Break` means stop
+    /// producing.
     pub fn start(&mut self, head: H, schema: &ExportSchema) -> ControlFlow<()> {
-        let Some(tx) = self.head_tx.take() else {
-            return ControlFlow::Break(());
-        };
-        if tx.send(Ok(Fresh::Modified(head))).is_err() {
-            self.client_gone = true;
+        if self.head_tx.is_none() {
             return ControlFlow::Break(());
         }
+        self.pending_head = Some(head);
         self.started = true;
         if let Err(e) = self.exporter.begin(schema, &mut self.buffer) {
             self.failure = Some(e);
@@ -74,6 +83,18 @@ impl<H> Emitter<H> {
         move || body.is_closed()
     }
 
+    /// Sends the head if it has not gone yet. False when the client has gone.
+    fn send_head(&mut self) -> bool {
+        if let Some(head) = self.pending_head.take()
+            && let Some(tx) = self.head_tx.take()
+            && tx.send(Ok(Fresh::Modified(head))).is_err()
+        {
+            self.client_gone = true;
+            return false;
+        }
+        true
+    }
+
     /// Writes one batch, sending a chunk whenever enough bytes have gathered.
     pub fn batch(&mut self, batch: &Batch) -> ControlFlow<()> {
         if let Err(e) = self.exporter.write(batch, &mut self.buffer) {
@@ -81,6 +102,9 @@ impl<H> Emitter<H> {
             return ControlFlow::Break(());
         }
         if self.buffer.len() >= CHUNK_BYTES {
+            if !self.send_head() {
+                return ControlFlow::Break(());
+            }
             let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES * 2));
             if self.body_tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
                 self.client_gone = true;
@@ -90,25 +114,27 @@ impl<H> Emitter<H> {
         ControlFlow::Continue(())
     }
 
-    fn end(mut self, outcome: Result<(), StoreError>) {
+    fn end(mut self, outcome: Result<(), ExportError>) {
         let outcome = outcome.and_then(|()| match self.failure.take() {
-            Some(e) => Err(StoreError::Task(e.to_string())),
+            Some(e) => Err(e),
             None => Ok(()),
         });
         match outcome {
             Ok(()) if self.client_gone || !self.started => {}
-            Ok(()) => {
-                if let Err(e) = self.exporter.finish(&mut self.buffer) {
-                    self.fail(StoreError::Task(e.to_string()));
-                } else if !self.buffer.is_empty() {
-                    let _ = self.body_tx.blocking_send(Ok(Bytes::from(self.buffer)));
+            Ok(()) => match self.exporter.finish(&mut self.buffer) {
+                Err(e) => self.fail(e),
+                Ok(()) => {
+                    if self.send_head() && !self.buffer.is_empty() {
+                        let buffer = std::mem::take(&mut self.buffer);
+                        let _ = self.body_tx.blocking_send(Ok(Bytes::from(buffer)));
+                    }
                 }
-            }
+            },
             Err(err) => self.fail(err),
         }
     }
 
-    fn fail(&mut self, err: StoreError) {
+    fn fail(&mut self, err: ExportError) {
         match self.head_tx.take() {
             Some(tx) => {
                 let _ = tx.send(Err(err));
@@ -131,16 +157,17 @@ impl<H> Emitter<H> {
 pub async fn run<H, P>(
     exporter: Box<dyn Exporter>,
     produce: P,
-) -> Result<Fresh<(H, ExportBody)>, StoreError>
+) -> Result<Fresh<(H, ExportBody)>, ExportError>
 where
     H: Send + 'static,
-    P: FnOnce(&mut Emitter<H>) -> Result<(), StoreError> + Send + 'static,
+    P: FnOnce(&mut Emitter<H>) -> Result<(), ExportError> + Send + 'static,
 {
     let (head_tx, head_rx) = oneshot::channel();
     let (body_tx, body_rx) = mpsc::channel(CHANNEL_CHUNKS);
     tokio::task::spawn_blocking(move || {
         let mut emitter = Emitter {
             head_tx: Some(head_tx),
+            pending_head: None,
             body_tx,
             exporter,
             buffer: Vec::with_capacity(CHUNK_BYTES * 2),
@@ -155,7 +182,7 @@ where
         Ok(Ok(Fresh::NotModified(state))) => Ok(Fresh::NotModified(state)),
         Ok(Ok(Fresh::Modified(head))) => Ok(Fresh::Modified((head, ReceiverStream::new(body_rx)))),
         Ok(Err(err)) => Err(err),
-        Err(_) => Err(StoreError::Task("the export ended before answering".into())),
+        Err(_) => Err(StoreError::Task("the export ended before answering".into()).into()),
     }
 }
 
@@ -166,27 +193,30 @@ pub async fn dataset(
     request: RowRequest,
     unchanged_since: Option<DatasetState>,
     exporter: Box<dyn Exporter>,
-) -> Result<Fresh<(ExportHead, ExportBody)>, StoreError> {
+) -> Result<Fresh<(ExportHead, ExportBody)>, ExportError> {
     let store = store.clone();
     run(exporter, move |emitter: &mut Emitter<ExportHead>| {
-        store.read_blocking(|session| {
-            match session.plan(&dataset, &request, unchanged_since)? {
-                Fresh::NotModified(state) => emitter.not_modified(state),
-                Fresh::Modified((state, plan)) => {
-                    let head = ExportHead {
-                        state,
-                        meta: plan.meta.clone(),
-                    };
-                    if emitter
-                        .start(head, &ExportSchema::for_plan(&plan))
-                        .is_continue()
-                    {
-                        session.scan(&plan, BATCH_ROWS, |batch| emitter.batch(batch))?;
+        store
+            .read_blocking(|session| {
+                match session.plan(&dataset, &request, unchanged_since)? {
+                    Fresh::NotModified(state) => emitter.not_modified(state),
+                    Fresh::Modified((state, plan)) => {
+                        let head = ExportHead {
+                            state,
+                            meta: plan.meta.clone(),
+                        };
+                        let mut schema = ExportSchema::for_plan(&plan);
+                        if emitter.wants_table() {
+                            schema.table = Arc::new(super::table_description(session, &plan.meta)?);
+                        }
+                        if emitter.start(head, &schema).is_continue() {
+                            session.scan(&plan, BATCH_ROWS, |batch| emitter.batch(batch))?;
+                        }
                     }
                 }
-            }
-            Ok(())
-        })
+                Ok(())
+            })
+            .map_err(ExportError::from)
     })
     .await
 }

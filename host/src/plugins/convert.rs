@@ -2,9 +2,11 @@
 //! plugin's observations back into a host table. Everything coming back is checked, since a
 //! plugin is untrusted.
 
+use super::bindings::exporter::exports::logam::plugin::exporter_plugin::ExporterInfo;
 use super::bindings::indicator::exports::logam::plugin::indicator_plugin::Observations;
-use super::bindings::indicator::logam::plugin::types as wit;
+use super::bindings::types as wit;
 use super::{PluginError, ResultColumn};
+use crate::export::ColumnRole;
 use crate::store::{Batch, Bilingual, Column, ColumnData, ColumnType};
 
 fn bilingual(text: &wit::Bilingual) -> Bilingual {
@@ -35,7 +37,7 @@ pub fn params(
             return Err(PluginError::InvalidParameter {
                 parameter: name.chars().take(100).collect(),
                 reason: format!(
-                    "this indicator has no such parameter (it takes: {})",
+                    "this plugin has no such parameter (it takes: {})",
                     declared
                         .iter()
                         .map(|p| p.name.as_str())
@@ -167,10 +169,10 @@ pub fn observations(
     plugin: &str,
     observations: Observations,
     limit_bytes: usize,
-) -> Result<(Vec<ResultColumn>, Batch), PluginError> {
-    let bad = |reason: String| PluginError::Crashed {
+) -> Result<(Vec<ResultColumn>, Batch, usize), PluginError> {
+    let bad = |reason: String| PluginError::InvalidOutput {
         plugin: plugin.to_string(),
-        message: format!("its observations are malformed: {reason}"),
+        reason: format!("its observations are malformed: {reason}"),
     };
     let Observations { schema, data } = observations;
     if schema.len() != data.columns.len() {
@@ -274,16 +276,25 @@ pub fn observations(
             name: info.name.clone(),
             column_type,
             role: match info.role {
-                wit::ColumnRole::Dimension => "dimension",
-                wit::ColumnRole::Measure => "measure",
-                wit::ColumnRole::Attribute => "attribute",
+                wit::ColumnRole::Dimension => ColumnRole::Dimension,
+                wit::ColumnRole::Measure => ColumnRole::Measure,
+                wit::ColumnRole::Attribute => ColumnRole::Attribute,
             },
             title: bilingual(&info.title),
             description: bilingual(&info.description),
             unit: info.unit.clone(),
         });
     }
-    Ok((result_columns, Batch::from_columns(columns, rows)))
+    let measures = result_columns
+        .iter()
+        .filter(|c| c.role == ColumnRole::Measure)
+        .count();
+    if measures != 1 {
+        return Err(bad(format!(
+            "{measures} measure columns (exactly one is required)"
+        )));
+    }
+    Ok((result_columns, Batch::from_columns(columns, rows), size))
 }
 
 /// A manifest as JSON for the API.
@@ -304,18 +315,54 @@ pub fn indicator_info_json(
         "interpretasi": b(&info.interpretasi),
         "frekuensi": b(&info.frekuensi),
         "inputs": info.inputs.iter().map(|i| serde_json::json!({"dataset": i.dataset, "columns": i.columns})).collect::<Vec<_>>(),
-        "parameters": info.parameters.iter().map(|p| serde_json::json!({
-            "name": p.name,
-            "type": host_type(p.type_).as_str(),
-            "required": p.required,
-            "default": p.default.as_ref().map(|d| match d {
-                wit::Scalar::Integer(i) => serde_json::json!(i),
-                wit::Scalar::Real(r) => serde_json::json!(r),
-                wit::Scalar::Text(t) => serde_json::json!(t),
-                wit::Scalar::Boolean(v) => serde_json::json!(v),
-            }),
-            "title": b(&p.title),
-            "description": b(&p.description),
-        })).collect::<Vec<_>>(),
+        "parameters": parameters_json(&info.parameters),
     })
+}
+
+/// An exporter's manifest as JSON for the API.
+pub fn exporter_info_json(info: &ExporterInfo) -> serde_json::Value {
+    let b = |t: &wit::Bilingual| serde_json::json!({"id": t.id, "en": t.en});
+    let mut targets = Vec::new();
+    if info.targets.contains(
+        super::bindings::exporter::exports::logam::plugin::exporter_plugin::Targets::DATASETS,
+    ) {
+        targets.push("datasets");
+    }
+    if info.targets.contains(
+        super::bindings::exporter::exports::logam::plugin::exporter_plugin::Targets::INDICATORS,
+    ) {
+        targets.push("indicators");
+    }
+    serde_json::json!({
+        "id": info.id,
+        "version": info.version,
+        "title": b(&info.title),
+        "description": b(&info.description),
+        "media_type": info.media_type,
+        "extension": info.extension,
+        "targets": targets,
+        "parameters": parameters_json(&info.parameters),
+    })
+}
+
+fn parameters_json(parameters: &[wit::Parameter]) -> Vec<serde_json::Value> {
+    let b = |t: &wit::Bilingual| serde_json::json!({"id": t.id, "en": t.en});
+    parameters
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "name": p.name,
+                "type": host_type(p.type_).as_str(),
+                "required": p.required,
+                "default": p.default.as_ref().map(|d| match d {
+                    wit::Scalar::Integer(i) => serde_json::json!(i),
+                    wit::Scalar::Real(r) => serde_json::json!(r),
+                    wit::Scalar::Text(t) => serde_json::json!(t),
+                    wit::Scalar::Boolean(v) => serde_json::json!(v),
+                }),
+                "title": b(&p.title),
+                "description": b(&p.description),
+            })
+        })
+        .collect()
 }

@@ -1,28 +1,46 @@
-//! Sandboxed WebAssembly plugins: indicators computed from the datasets.
+//! Sandboxed WebAssembly plugins: indicators computed from the datasets, and export formats.
 //!
 //! Architecture invariant: only this room knows wasmtime. The rest of the host sees
-//! [`PluginHost`], plain Rust manifests, and results as store [`Batch`]es, so the API serves a
-//! plugin's table through the same exporters as a dataset's rows.
+//! [`PluginHost`], [`Plugin`] manifests, indicator results as store [`Batch`]es and exporters
+//! as [`crate::export::Exporter`]s, so the API serves a plugin's table and a plugin's format
+//! the same way as native ones.
+//!
+//! Installing is: compile (or load this host's cached artifact) → check the world and the
+//! imports → describe under the limits → check the manifest against the catalog → record it
+//! in the store → build a new [`Registry`] snapshot and swap it in. Any refusal happens before
+//! the record, so a refused component changes nothing.
 
+mod artifacts;
 mod bindings;
+mod check;
 mod convert;
+mod exporter;
+mod fault;
+mod indicator;
+mod install;
+mod registry;
 mod sandbox;
+pub mod watch;
 
-use std::collections::HashMap;
-use std::ops::ControlFlow;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
+use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use wasmtime::component::ResourceAny;
 
-pub use convert::indicator_info_json;
+pub use artifacts::default_dir as default_cache_dir;
+pub use check::CheckReport;
+pub use convert::{exporter_info_json, indicator_info_json};
+pub use exporter::WasmExporter;
+pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
+pub use registry::{Plugin, Registry, Source, StatsSnapshot};
 pub use sandbox::Limits;
 
-use crate::store::{Batch, ColumnType, RowRequest, Store, StoreError};
-use bindings::indicator::IndicatorPre;
-use bindings::indicator::exports::logam::plugin::indicator_plugin as wit;
-use sandbox::{Runtime, Sandbox};
+use crate::store::{PluginInstall, Store, StoreError};
+use registry::Stats;
+use sandbox::Runtime;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 
@@ -30,20 +48,38 @@ include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 pub enum PluginError {
     #[error("the plugin engine failed: {0}")]
     Engine(String),
+    /// Not installed; `code` says which check failed (`plugin_not_a_component`,
+    /// `plugin_wrong_world`, `plugin_forbidden_import`, `plugin_invalid_manifest`).
     #[error("plugin `{plugin}` was refused: {reason}")]
-    Refused { plugin: String, reason: String },
+    Refused {
+        plugin: String,
+        code: &'static str,
+        reason: String,
+    },
+    #[error("there is no plugin `{0}`")]
+    UnknownPlugin(String),
     #[error("there is no indicator `{0}`")]
     UnknownIndicator(String),
+    #[error("plugin `{plugin}` is disabled by the office")]
+    Disabled { plugin: String },
+    #[error("plugin `{plugin}` has no earlier version to roll back to")]
+    NothingToRollBack { plugin: String },
     #[error("`{parameter}`: {reason}")]
     InvalidParameter { parameter: String, reason: String },
     #[error("plugin `{plugin}` ran past its time limit of {limit_ms} ms")]
     Timeout { plugin: String, limit_ms: u128 },
     #[error("plugin `{plugin}` needed more memory than its limit of {limit_bytes} bytes")]
     MemoryLimit { plugin: String, limit_bytes: usize },
-    #[error("plugin `{plugin}` returned more than its limit of {limit_bytes} bytes")]
+    #[error("plugin `{plugin}` returned more than its limit of {limit_bytes} bytes in one call")]
     OutputLimit { plugin: String, limit_bytes: usize },
+    #[error("plugin `{plugin}` used up its fuel of {limit} units")]
+    FuelLimit { plugin: String, limit: u64 },
+    #[error("plugin `{plugin}` overflowed its stack (too deep a recursion)")]
+    StackOverflow { plugin: String },
     #[error("plugin `{plugin}` crashed: {message}")]
     Crashed { plugin: String, message: String },
+    #[error("plugin `{plugin}` returned a malformed result: {reason}")]
+    InvalidOutput { plugin: String, reason: String },
     /// The plugin itself declined, with its own reason (the WIT `plugin-error`).
     #[error("plugin `{plugin}`: {message}")]
     Declined {
@@ -59,212 +95,335 @@ impl PluginError {
     fn engine(err: impl std::fmt::Display) -> Self {
         PluginError::Engine(err.to_string())
     }
+
+    /// The error's code in the API's JSON errors (and in `logam plugin check`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PluginError::Engine(_) => "plugin_engine_error",
+            PluginError::Refused { code, .. } => code,
+            PluginError::UnknownPlugin(_) => "unknown_plugin",
+            PluginError::UnknownIndicator(_) => "unknown_indicator",
+            PluginError::Disabled { .. } => "plugin_disabled",
+            PluginError::NothingToRollBack { .. } => "nothing_to_roll_back",
+            PluginError::InvalidParameter { .. } => "invalid_parameter",
+            PluginError::Timeout { .. } => "plugin_timeout",
+            PluginError::MemoryLimit { .. } => "plugin_memory_limit",
+            PluginError::OutputLimit { .. } => "plugin_output_limit",
+            PluginError::FuelLimit { .. } => "plugin_fuel_limit",
+            PluginError::StackOverflow { .. } => "plugin_stack_overflow",
+            PluginError::Crashed { .. } => "plugin_crashed",
+            PluginError::InvalidOutput { .. } => "plugin_invalid_output",
+            PluginError::Declined { kind, .. } => kind,
+            PluginError::Store(_) => "store_error",
+        }
+    }
+
+    /// Whether the plugin misbehaved (rather than the request being wrong).
+    pub fn is_plugin_fault(&self) -> bool {
+        matches!(
+            self,
+            PluginError::Timeout { .. }
+                | PluginError::MemoryLimit { .. }
+                | PluginError::OutputLimit { .. }
+                | PluginError::FuelLimit { .. }
+                | PluginError::StackOverflow { .. }
+                | PluginError::Crashed { .. }
+                | PluginError::InvalidOutput { .. }
+                | PluginError::Declined { kind: "failed", .. }
+        )
+    }
 }
 
-/// An indicator ready to run: its manifest, and the compiled component pre-linked.
-pub struct IndicatorPlugin {
-    pub name: String,
-    pub sha256: String,
-    pub info: wit::IndicatorInfo,
-    pre: IndicatorPre<Sandbox>,
+/// How the plugin runtime is set up.
+#[derive(Debug, Clone, Default)]
+pub struct PluginConfig {
+    pub limits: Limits,
+    /// Where compiled components are cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
 }
 
-/// The result of one run: a table, and the newest revision of the data it read.
-pub struct IndicatorResult {
-    pub plugin: Arc<IndicatorPlugin>,
-    pub columns: Vec<ResultColumn>,
-    pub batch: Batch,
-    pub revision: i64,
-}
-
-/// One column of a result table, in the host's terms.
-#[derive(Debug, Clone)]
-pub struct ResultColumn {
-    pub name: String,
-    pub column_type: ColumnType,
-    pub role: &'static str,
-    pub title: crate::store::Bilingual,
-    pub description: crate::store::Bilingual,
-    pub unit: Option<String>,
+/// The result of an install.
+pub struct Installed {
+    pub plugin: Arc<Plugin>,
+    /// False when this exact component was already the plugin's current version.
+    pub changed: bool,
 }
 
 pub struct PluginHost {
-    runtime: Runtime,
-    indicators: HashMap<String, Arc<IndicatorPlugin>>,
+    runtime: Arc<Runtime>,
+    store: Store,
+    registry: ArcSwap<Registry>,
+    bundled: BTreeMap<String, Arc<Plugin>>,
+    /// Compiled installs by their store row, so a rebuild never compiles twice.
+    loaded: Mutex<HashMap<i64, Arc<Plugin>>>,
+    /// Call statistics by component sha256, kept across disable, enable and rollback.
+    stats: Mutex<HashMap<String, Arc<Stats>>>,
+    /// Serialises installs and status changes; reads never wait for it.
+    changes: Mutex<()>,
+    results: indicator::ResultCache,
 }
 
 impl PluginHost {
-    /// Starts the engine and installs the plugins bundled in the binary.
-    pub fn with_bundled(limits: Limits) -> Result<Self, PluginError> {
-        let runtime = Runtime::new(limits)?;
+    /// Starts the engine, installs the plugins bundled in the binary, then the ones the store
+    /// remembers (which take precedence over a bundled plugin of the same id).
+    pub fn start(store: Store, config: PluginConfig) -> Result<Arc<Self>, PluginError> {
+        let runtime = Arc::new(Runtime::new(config.limits, config.cache_dir.as_deref())?);
         let mut host = PluginHost {
             runtime,
-            indicators: HashMap::new(),
+            store,
+            registry: ArcSwap::from_pointee(Registry::default()),
+            bundled: BTreeMap::new(),
+            loaded: Mutex::new(HashMap::new()),
+            stats: Mutex::new(HashMap::new()),
+            changes: Mutex::new(()),
+            results: indicator::ResultCache::default(),
         };
         for (name, bytes) in BUNDLED {
-            host.install(name, bytes)?;
+            let plugin = host.prepare(name, bytes, Source::Bundled, None, None)?;
+            host.bundled.insert(plugin.id.clone(), Arc::new(plugin));
         }
-        Ok(host)
+        host.rebuild()?;
+        Ok(Arc::new(host))
     }
 
-    /// Compiles, checks and describes a component, and registers it if it is an indicator.
-    /// Exporter components are recognised and skipped until the exporter runtime lands.
-    fn install(&mut self, name: &str, bytes: &[u8]) -> Result<(), PluginError> {
-        let component = self.runtime.compile(name, bytes)?;
-        let instance_pre = self
-            .runtime
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| PluginError::Refused {
-                plugin: name.to_string(),
-                reason: format!("{e:#}"),
-            })?;
-        let Ok(pre) = IndicatorPre::new(instance_pre) else {
-            return Ok(()); // not an indicator (an exporter): served natively for now
-        };
-        let mut store = self.runtime.store();
-        let instance = pre
-            .instantiate(&mut store)
-            .map_err(|e| self.fault(name, e, &store))?;
-        let info = instance
-            .logam_plugin_indicator_plugin()
-            .call_describe(&mut store)
-            .map_err(|e| self.fault(name, e, &store))?;
-        let sha256 = format!("{:x}", Sha256::digest(bytes));
-        self.indicators.insert(
-            info.id.clone(),
-            Arc::new(IndicatorPlugin {
-                name: name.to_string(),
-                sha256,
-                info,
-                pre,
+    pub fn limits(&self) -> &Limits {
+        &self.runtime.limits
+    }
+
+    /// The current snapshot of installed plugins.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.load_full()
+    }
+
+    /// Every installed plugin, enabled or not, by id.
+    pub fn plugins(&self) -> Vec<Arc<Plugin>> {
+        self.registry().plugins.values().cloned().collect()
+    }
+
+    /// Enabled indicators, by id.
+    pub fn indicators(&self) -> Vec<Arc<Plugin>> {
+        self.registry()
+            .plugins
+            .values()
+            .filter(|p| p.enabled && p.indicator_info().is_some())
+            .cloned()
+            .collect()
+    }
+
+    /// Enabled exporters, by id.
+    pub fn exporters(&self) -> Vec<Arc<Plugin>> {
+        self.registry()
+            .plugins
+            .values()
+            .filter(|p| p.enabled && p.exporter_info().is_some())
+            .cloned()
+            .collect()
+    }
+
+    pub fn indicator(&self, id: &str) -> Result<Arc<Plugin>, PluginError> {
+        let registry = self.registry();
+        match registry.get(id) {
+            Some(p) if p.indicator_info().is_some() && p.enabled => Ok(p.clone()),
+            Some(p) if p.indicator_info().is_some() => Err(PluginError::Disabled {
+                plugin: p.id.clone(),
             }),
-        );
+            _ => Err(PluginError::UnknownIndicator(
+                id.chars().take(100).collect(),
+            )),
+        }
+    }
+
+    /// The plugin exporter for `.{extension}`, if one is installed (enabled or not).
+    pub fn exporter(&self, extension: &str) -> Option<Result<Arc<Plugin>, PluginError>> {
+        let registry = self.registry();
+        let plugin = registry.exporter_for(extension)?;
+        Some(if plugin.enabled {
+            Ok(plugin.clone())
+        } else {
+            Err(PluginError::Disabled {
+                plugin: plugin.id.clone(),
+            })
+        })
+    }
+
+    pub fn plugin(&self, id: &str) -> Result<Arc<Plugin>, PluginError> {
+        self.registry()
+            .get(id)
+            .cloned()
+            .ok_or_else(|| PluginError::UnknownPlugin(id.chars().take(100).collect()))
+    }
+
+    /// Whether the binary carries a version of this plugin (a rollback's last stop).
+    pub fn has_bundled(&self, id: &str) -> bool {
+        self.bundled.contains_key(id)
+    }
+
+    /// Every recorded install of a plugin, newest first.
+    pub fn history(&self, id: &str) -> Result<Vec<PluginInstall>, PluginError> {
+        Ok(self.store.plugin_history(id)?)
+    }
+
+    fn stats_for(&self, sha256: &str) -> Arc<Stats> {
+        let mut stats = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.entry(sha256.to_string()).or_default().clone()
+    }
+
+    /// Installs a component as the new current version of the plugin it describes. Refused
+    /// components change nothing.
+    pub fn install(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        source: Source,
+        installed_by: &str,
+    ) -> Result<Installed, PluginError> {
+        let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let registry = self.registry();
+        let plugin = self.prepare(name, bytes, source.clone(), None, Some(&registry))?;
+        if let Some(current) = registry.get(&plugin.id)
+            && current.sha256 == plugin.sha256
+            && current.source == source
+        {
+            return Ok(Installed {
+                plugin: current.clone(),
+                changed: false,
+            });
+        }
+        let manifest = match &plugin.code {
+            registry::Code::Indicator { info, .. } => indicator_info_json(info),
+            registry::Code::Exporter { info, .. } => exporter_info_json(info),
+        };
+        let row = self
+            .store
+            .record_plugin_install(&crate::store::NewInstall {
+                plugin_id: &plugin.id,
+                kind: plugin.kind(),
+                version: &plugin.version,
+                sha256: &plugin.sha256,
+                component: bytes,
+                manifest: &manifest.to_string(),
+                source: &source.as_stored(),
+                installed_by,
+            })?;
+        if let Source::Folder(_) = &source {
+            // A replaced file now holds another plugin: what it held before goes.
+            self.store
+                .retire_plugin_source(&source.as_stored(), Some(&plugin.id))?;
+        }
+        let plugin = Arc::new(Plugin {
+            seq: Some(row.seq),
+            installed_at: Some(row.installed_at),
+            ..plugin
+        });
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(row.seq, plugin.clone());
+        self.rebuild()?;
+        tracing::info!(plugin = %plugin.id, version = %plugin.version, sha256 = %plugin.sha256, source = %source.as_stored(), "plugin installed");
+        Ok(Installed {
+            plugin: self.plugin(&plugin.id)?,
+            changed: true,
+        })
+    }
+
+    /// Disables or enables a plugin (every version of it).
+    pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<Arc<Plugin>, PluginError> {
+        let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let plugin = self.plugin(id)?;
+        self.store.set_plugin_enabled(&plugin.id, enabled)?;
+        self.rebuild()?;
+        tracing::info!(plugin = %plugin.id, enabled, "plugin status changed");
+        self.plugin(id)
+    }
+
+    /// Makes the version installed before the current one current again (a bundled plugin's
+    /// built-in version counts as the first).
+    pub fn rollback(&self, id: &str) -> Result<Arc<Plugin>, PluginError> {
+        let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let plugin = self.plugin(id)?;
+        let live = self
+            .store
+            .plugin_history(&plugin.id)?
+            .into_iter()
+            .filter(|i| !i.retired)
+            .count();
+        let has_earlier = live >= 2 || (live == 1 && self.bundled.contains_key(&plugin.id));
+        if !has_earlier {
+            return Err(PluginError::NothingToRollBack {
+                plugin: plugin.id.clone(),
+            });
+        }
+        self.store.retire_current_plugin(&plugin.id)?;
+        self.rebuild()?;
+        let now = self.plugin(id)?;
+        tracing::info!(plugin = %now.id, version = %now.version, sha256 = %now.sha256, "plugin rolled back");
+        Ok(now)
+    }
+
+    /// Retires what a plugins-folder file installed (the file was deleted).
+    pub fn remove_source(&self, source: &Source) -> Result<Vec<String>, PluginError> {
+        let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        let ids = self.store.retire_plugin_source(&source.as_stored(), None)?;
+        self.rebuild()?;
+        for id in &ids {
+            tracing::info!(plugin = %id, source = %source.as_stored(), "plugin removed");
+        }
+        Ok(ids)
+    }
+
+    /// Builds the registry from the bundled plugins, the store's current installs and the
+    /// disabled list, and swaps it in. An install that no longer loads (say a host upgrade
+    /// now refuses it) is logged and skipped; the bundled version, if any, stays.
+    fn rebuild(&self) -> Result<(), PluginError> {
+        let mut plugins = self.bundled.clone();
+        for install in self.store.current_plugin_installs()? {
+            match self.load_install(&install) {
+                Ok(plugin) => {
+                    plugins.insert(plugin.id.clone(), plugin);
+                }
+                Err(e) => {
+                    tracing::error!(plugin = %install.plugin_id, seq = install.seq, error = %e, "an installed plugin no longer loads")
+                }
+            }
+        }
+        for id in self.store.disabled_plugins()? {
+            if let Some(plugin) = plugins.get_mut(&id) {
+                *plugin = Arc::new(Plugin {
+                    enabled: false,
+                    ..(**plugin).clone()
+                });
+            }
+        }
+        self.registry.store(Arc::new(Registry { plugins }));
         Ok(())
     }
 
-    pub fn indicators(&self) -> Vec<Arc<IndicatorPlugin>> {
-        let mut all: Vec<_> = self.indicators.values().cloned().collect();
-        all.sort_by(|a, b| a.info.id.cmp(&b.info.id));
-        all
-    }
-
-    pub fn indicator(&self, id: &str) -> Result<Arc<IndicatorPlugin>, PluginError> {
-        self.indicators
-            .get(id)
-            .cloned()
-            .ok_or_else(|| PluginError::UnknownIndicator(id.chars().take(100).collect()))
-    }
-
-    /// Turns a trap or host error into the limit it hit, or a crash with the plugin's own
-    /// last words (its panic message on stderr).
-    fn fault(
-        &self,
-        plugin: &str,
-        err: wasmtime::Error,
-        store: &wasmtime::Store<Sandbox>,
-    ) -> PluginError {
-        if let Some(trap) = err.downcast_ref::<wasmtime::Trap>()
-            && *trap == wasmtime::Trap::Interrupt
+    fn load_install(&self, install: &PluginInstall) -> Result<Arc<Plugin>, PluginError> {
+        if let Some(plugin) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&install.seq)
         {
-            return PluginError::Timeout {
-                plugin: plugin.to_string(),
-                limit_ms: self.runtime.limits.wall_time.as_millis(),
-            };
+            return Ok(plugin.clone());
         }
-        let text = format!("{err:#}");
-        let stderr = String::from_utf8_lossy(&store.data().stderr.contents()).into_owned();
-        if text.contains("grow") && text.contains("memory")
-            || stderr.contains("memory allocation of")
-        {
-            return PluginError::MemoryLimit {
-                plugin: plugin.to_string(),
-                limit_bytes: self.runtime.limits.memory_bytes,
-            };
-        }
-        let last_words = stderr.trim();
-        PluginError::Crashed {
-            plugin: plugin.to_string(),
-            message: if last_words.is_empty() {
-                text
-            } else {
-                format!("{last_words} ({text})")
-            },
-        }
+        let bytes = self.store.plugin_component(install.seq)?;
+        let plugin = Arc::new(self.prepare(
+            &install.plugin_id,
+            &bytes,
+            Source::from_stored(&install.source),
+            Some(install),
+            None,
+        )?);
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(install.seq, plugin.clone());
+        Ok(plugin)
     }
+}
 
-    /// Runs an indicator: reads its declared inputs from one snapshot each, pushes them batch
-    /// by batch, and returns its observations. Blocking; call from a blocking thread.
-    pub fn run_indicator(
-        &self,
-        store: &Store,
-        id: &str,
-        query: &[(String, String)],
-    ) -> Result<IndicatorResult, PluginError> {
-        let plugin = self.indicator(id)?;
-        let name = plugin.info.id.clone();
-        let params = convert::params(&plugin.info.parameters, query)?;
-        let mut wstore = self.runtime.store();
-        let instance = plugin
-            .pre
-            .instantiate(&mut wstore)
-            .map_err(|e| self.fault(&name, e, &wstore))?;
-        let guest = instance.logam_plugin_indicator_plugin();
-        let accumulator: ResourceAny = guest
-            .accumulator()
-            .call_constructor(&mut wstore, &params)
-            .map_err(|e| self.fault(&name, e, &wstore))?;
-
-        let mut revision = 0;
-        for (index, input) in plugin.info.inputs.iter().enumerate() {
-            let request = RowRequest {
-                columns: Some(input.columns.clone()),
-                ..RowRequest::default()
-            };
-            let mut failure: Option<PluginError> = None;
-            store.read_blocking(|session| {
-                let state = session.state(&input.dataset)?;
-                revision = revision.max(state.revision);
-                let meta = session.meta(&input.dataset, state)?;
-                let plan = crate::store::ReadPlan::new(meta, &request)?;
-                session.scan(&plan, 1024, |batch| {
-                    let data = convert::batch_to_wit(batch, &plan.output);
-                    match guest.accumulator().call_push(
-                        &mut wstore,
-                        accumulator,
-                        index as u32,
-                        &data,
-                    ) {
-                        Ok(Ok(())) => ControlFlow::Continue(()),
-                        Ok(Err(declined)) => {
-                            failure = Some(convert::declined(&name, declined));
-                            ControlFlow::Break(())
-                        }
-                        Err(trap) => {
-                            failure = Some(self.fault(&name, trap, &wstore));
-                            ControlFlow::Break(())
-                        }
-                    }
-                })?;
-                Ok(())
-            })?;
-            if let Some(failure) = failure {
-                return Err(failure);
-            }
-        }
-        let observations = guest
-            .accumulator()
-            .call_finish(&mut wstore, accumulator)
-            .map_err(|e| self.fault(&name, e, &wstore))?
-            .map_err(|declined| convert::declined(&name, declined))?;
-        let _ = accumulator.resource_drop(&mut wstore);
-        let (columns, batch) =
-            convert::observations(&name, observations, self.runtime.limits.output_bytes)?;
-        Ok(IndicatorResult {
-            plugin,
-            columns,
-            batch,
-            revision,
-        })
-    }
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
 }

@@ -1,5 +1,5 @@
 //! The engine and the per-call sandbox: what a plugin may touch (nothing), and the limits it
-//! runs under. Only this room knows wasmtime.
+//! runs under.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,23 +7,32 @@ use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, Store,
-    StoreLimits, StoreLimitsBuilder,
+    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ResourceLimiter,
+    Store,
 };
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::random::Deterministic;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::PluginError;
+use super::artifacts::ArtifactCache;
 
 /// Per-call limits. Every overrun is a typed error naming the plugin and the limit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Limits {
-    /// Wall time of one call, enforced by epoch interruption.
+    /// Wall time of one call (describe, push, finish, write), enforced by epoch interruption.
+    #[serde(rename = "time_ms", serialize_with = "as_millis")]
     pub wall_time: Duration,
-    /// Bytes of linear memory over all of an instance's memories.
+    /// Bytes of linear memory over all of an instance's memories together.
     pub memory_bytes: usize,
-    /// Bytes a call may return (observations, or one exporter chunk).
+    /// Bytes one call may return (an indicator's observations, or one exporter chunk).
     pub output_bytes: usize,
+    /// WebAssembly instructions' fuel per call, when fuel metering is on.
+    pub fuel: Option<u64>,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
 }
 
 impl Default for Limits {
@@ -31,7 +40,8 @@ impl Default for Limits {
         Limits {
             wall_time: Duration::from_secs(2),
             memory_bytes: 64 << 20,
-            output_bytes: 64 << 20,
+            output_bytes: 16 << 20,
+            fuel: None,
         }
     }
 }
@@ -40,13 +50,96 @@ impl Default for Limits {
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Most bytes a plugin's stderr (its panic message) keeps.
 const STDERR_BYTES: usize = 4096;
+/// Linear memories, tables and instances one component instance may create. Components built
+/// by wit-bindgen use one or two of each; the bound keeps a hostile one from exhausting the
+/// pool.
+const MAX_MEMORIES: usize = 8;
+const MAX_TABLES: usize = 16;
+const MAX_INSTANCES: usize = 16;
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
-/// What a Store holds: an empty WASI context (no files, no network, no environment, no
-/// inherited stdio; stderr goes to a small buffer) and the memory limiter.
+/// Counts linear memory over every memory of one Store, since wasmtime's own per-memory
+/// limit would let a component with several memories take several times the budget. Also
+/// remembers the peak for `logam plugin check`.
+pub struct MemoryBudget {
+    limit: usize,
+    used: usize,
+    pub peak: usize,
+    pub exceeded: bool,
+}
+
+impl ResourceLimiter for MemoryBudget {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let total = self.used.saturating_add(desired.saturating_sub(current));
+        if total > self.limit {
+            self.exceeded = true;
+            return Err(wasmtime::Error::msg(format!(
+                "memory limit: {total} bytes asked, {} allowed",
+                self.limit
+            )));
+        }
+        self.used = total;
+        self.peak = self.peak.max(total);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+
+    fn instances(&self) -> usize {
+        MAX_INSTANCES
+    }
+    fn tables(&self) -> usize {
+        MAX_TABLES
+    }
+    fn memories(&self) -> usize {
+        MAX_MEMORIES
+    }
+}
+
+/// A wall clock stopped at the Unix epoch: plugins may ask the time, and always get the same
+/// answer, so a result depends only on its inputs.
+struct StoppedWallClock;
+
+impl HostWallClock for StoppedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+/// A monotonic clock that never moves. A plugin that sleeps waits until its time limit.
+struct StoppedMonotonicClock;
+
+impl HostMonotonicClock for StoppedMonotonicClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// What a Store holds: a WASI context that grants nothing (no files, network, environment,
+/// arguments or inherited stdio; stopped clocks and a fixed random stream; stderr into a
+/// small buffer) and the memory budget.
 pub struct Sandbox {
     wasi: WasiCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    pub memory: MemoryBudget,
     pub stderr: MemoryOutputPipe,
 }
 
@@ -59,23 +152,40 @@ impl WasiView for Sandbox {
     }
 }
 
-/// Import namespaces a component may use. Rust's wasip2 standard library imports these even
-/// for pure code; the context behind them grants nothing. Anything else (filesystem, sockets,
-/// clocks, random, HTTP) is refused at install.
-const GRANTED_IMPORTS: &[&str] = &["wasi:io/", "wasi:cli/", "logam:plugin/types@"];
+/// Import namespaces a component may use. Rust's wasip2 standard library imports some of
+/// these even for pure code (stderr for panics, random for `HashMap` seeds); the context
+/// behind them grants nothing real. Anything else (filesystem, sockets, HTTP) is refused.
+const GRANTED_IMPORTS: &[&str] = &[
+    "wasi:io/",
+    "wasi:cli/environment@",
+    "wasi:cli/exit@",
+    "wasi:cli/stdin@",
+    "wasi:cli/stdout@",
+    "wasi:cli/stderr@",
+    "wasi:cli/terminal-",
+    "wasi:clocks/",
+    "wasi:random/",
+    "logam:plugin/types@",
+];
+
+/// The interfaces a component must export, one or the other.
+pub const INDICATOR_EXPORT: &str = "logam:plugin/indicator-plugin@0.1.0";
+pub const EXPORTER_EXPORT: &str = "logam:plugin/exporter-plugin@0.1.0";
 
 pub struct Runtime {
     pub engine: Engine,
     pub linker: Linker<Sandbox>,
     pub limits: Limits,
+    artifacts: Option<ArtifactCache>,
     stop_ticker: Arc<AtomicBool>,
 }
 
 impl Runtime {
-    pub fn new(limits: Limits) -> Result<Self, PluginError> {
+    pub fn new(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self, PluginError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
+        config.consume_fuel(limits.fuel.is_some());
         config.cranelift_opt_level(OptLevel::Speed);
         let mut pooling = PoolingAllocationConfig::default();
         pooling
@@ -103,57 +213,147 @@ impl Runtime {
                 })
                 .map_err(|e| PluginError::Engine(e.to_string()))?;
         }
+        let artifacts = cache_dir.and_then(|dir| match ArtifactCache::open(dir, &engine) {
+            Ok(cache) => Some(cache),
+            Err(e) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "no compiled-plugin cache");
+                None
+            }
+        });
         Ok(Runtime {
             engine,
             linker,
             limits,
+            artifacts,
             stop_ticker,
         })
     }
 
-    /// Compiles a component and checks that it imports only what the host grants.
-    pub fn compile(&self, name: &str, bytes: &[u8]) -> Result<Component, PluginError> {
-        let component = Component::new(&self.engine, bytes).map_err(|e| PluginError::Refused {
+    /// Compiles a component (or loads the artifact this host compiled before), and checks
+    /// that it exports one of the contract's worlds and imports only what the host grants.
+    pub fn compile(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Result<Component, PluginError> {
+        let refuse = |code: &'static str, reason: String| PluginError::Refused {
             plugin: name.to_string(),
-            reason: format!("not a valid component: {e:#}"),
-        })?;
+            code,
+            reason,
+        };
+        // Cheap checks first: compiling is the expensive part and untrusted bytes should not
+        // get that far when they are plainly not a component.
+        if !bytes.starts_with(b"\0asm") {
+            return Err(refuse(
+                "plugin_not_a_component",
+                "the file is not WebAssembly (it does not start with \\0asm)".into(),
+            ));
+        }
+        if bytes.len() >= 8 && bytes[4..8] == [1, 0, 0, 0] {
+            return Err(refuse(
+                "plugin_not_a_component",
+                "this is a core WebAssembly module, not a component: build for wasm32-wasip2 \
+                 (or wrap it with `wasm-tools component new`)"
+                    .into(),
+            ));
+        }
+        let cached = self
+            .artifacts
+            .as_ref()
+            .and_then(|cache| cache.load(&self.engine, sha256));
+        let component = match cached {
+            Some(component) => component,
+            None => {
+                let component = Component::new(&self.engine, bytes).map_err(|e| {
+                    refuse(
+                        "plugin_not_a_component",
+                        format!("not a valid component: {e:#}"),
+                    )
+                })?;
+                if let Some(cache) = &self.artifacts {
+                    cache.store(sha256, &component);
+                }
+                component
+            }
+        };
         let ty = component.component_type();
+        let exports: Vec<String> = ty
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        if !exports
+            .iter()
+            .any(|e| e == INDICATOR_EXPORT || e == EXPORTER_EXPORT)
+        {
+            return Err(refuse(
+                "plugin_wrong_world",
+                format!(
+                    "it exports {} but a plugin must export `{INDICATOR_EXPORT}` (world \
+                     `indicator`) or `{EXPORTER_EXPORT}` (world `exporter`)",
+                    if exports.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        exports
+                            .iter()
+                            .map(|e| format!("`{e}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            ));
+        }
         for (import, _) in ty.imports(&self.engine) {
             if !GRANTED_IMPORTS
                 .iter()
                 .any(|granted| import.starts_with(granted))
             {
-                return Err(PluginError::Refused {
-                    plugin: name.to_string(),
-                    reason: format!("it imports `{import}`, which plugins are not granted"),
-                });
+                return Err(refuse(
+                    "plugin_forbidden_import",
+                    format!("it imports `{import}`, which plugins are not granted"),
+                ));
             }
         }
         Ok(component)
     }
 
-    /// A fresh Store for one call, with the memory limit and the wall-time deadline set.
+    /// A fresh Store for one call (or one export), with the memory budget and fuel set.
+    /// Call [`Runtime::arm`] before each call into the guest to start its time limit.
     pub fn store(&self) -> Store<Sandbox> {
         let stderr = MemoryOutputPipe::new(STDERR_BYTES);
-        let wasi = WasiCtx::builder().stderr(stderr.clone()).build();
+        let wasi = WasiCtx::builder()
+            .stderr(stderr.clone())
+            .wall_clock(StoppedWallClock)
+            .monotonic_clock(StoppedMonotonicClock)
+            .secure_random(Deterministic::new(vec![0x6c, 0x6f, 0x67, 0x61, 0x6d]))
+            .insecure_random(Deterministic::new(vec![0x6c, 0x6f, 0x67, 0x61, 0x6d]))
+            .insecure_random_seed(0x6c6f_6761_6d00)
+            .build();
         let sandbox = Sandbox {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .instances(16)
-                .memories(16)
-                .tables(32)
-                .trap_on_grow_failure(true)
-                .build(),
+            memory: MemoryBudget {
+                limit: self.limits.memory_bytes,
+                used: 0,
+                peak: 0,
+                exceeded: false,
+            },
             stderr,
         };
         let mut store = Store::new(&self.engine, sandbox);
-        store.limiter(|s| &mut s.limits);
+        store.limiter(|s| &mut s.memory);
+        store.epoch_deadline_trap();
+        self.arm(&mut store);
+        store
+    }
+
+    /// Starts the time limit (and refills the fuel) for the next call into the guest.
+    pub fn arm(&self, store: &mut Store<Sandbox>) {
         let ticks = (self.limits.wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        store
+        if let Some(fuel) = self.limits.fuel {
+            let _ = store.set_fuel(fuel);
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod batch;
 mod catalog;
 mod error;
 mod history;
+mod plugins;
 mod query;
 mod read;
 mod schema;
@@ -27,6 +28,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub use batch::{Batch, Cell, Column, ColumnData};
 pub use catalog::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, DatasetState, SourceRecord};
 pub use error::{QueryError, StoreError};
+pub use plugins::{NewInstall, PluginInstall};
 pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};
 pub use read::{Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
 pub use sql::{

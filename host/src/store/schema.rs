@@ -74,6 +74,31 @@ CREATE TABLE IF NOT EXISTS _logam_queries (
     sql             TEXT NOT NULL,
     PRIMARY KEY (dataset_id, name)
 ) STRICT;
+
+-- Plugins installed at run time (bundled ones live in the binary). Every install is a row
+-- that is never rewritten but for `retired_at`: the plugin's current version is its newest
+-- row not retired, and a rollback retires that row so the one before it is current again.
+CREATE TABLE IF NOT EXISTS _logam_plugin_installs (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    plugin_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    component     BLOB NOT NULL,
+    manifest      TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    installed_by  TEXT NOT NULL,
+    installed_at  TEXT NOT NULL,
+    retired_at    TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS _logam_plugin_installs_id ON _logam_plugin_installs(plugin_id, seq);
+
+-- Whether a plugin (any version) may be called. No row: enabled.
+CREATE TABLE IF NOT EXISTS _logam_plugin_status (
+    plugin_id   TEXT PRIMARY KEY,
+    enabled     INTEGER NOT NULL,
+    changed_at  TEXT NOT NULL
+) STRICT;
 "#;
 
 /// Creates the internal tables that are missing and checks the store format.

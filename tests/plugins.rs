@@ -4,6 +4,8 @@
 //! the compiled-artifact cache, and `logam plugin check`.
 
 mod support;
+#[path = "support/zoo.rs"]
+mod zoo;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -521,4 +523,93 @@ fn plugin_check_reports_a_run_or_the_exact_refusal() {
         stdout.contains("refused (plugin_not_a_component)"),
         "{stdout}"
     );
+}
+
+/// Which version of `zoo-slow` answered, and how long it took.
+async fn slow_run(server: &Server, spin: u64) -> (String, Duration) {
+    let started = Instant::now();
+    let (status, body) =
+        get_json(&server.url(&format!("/api/indicators/zoo-slow?spin={spin}"))).await;
+    assert_eq!(status, 200, "{body}");
+    let version = body["indicator"]["plugin"]["version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let note = body["rows"][0]["catatan"].as_str().unwrap_or_default();
+    assert_eq!(
+        note, version,
+        "the note names the version that computed it: {body}"
+    );
+    (version, started.elapsed())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_during_an_upgrade_finishes_on_its_version() {
+    let server = Server::seeded_with(&["--admin-token", TOKEN], &[]);
+    let (status, body) = post_plugin(&server, Some(TOKEN), zoo::component("zoo_slow")).await;
+    assert_eq!(status, 201, "{body}");
+
+    // Calibrate the spin so that one run takes about 600 ms (the limit is 2 s).
+    let (_, sample) = slow_run(&server, 20_000_000).await;
+    let per_round = sample.as_secs_f64() / 20_000_000.0;
+    let spin = ((0.6 / per_round) as u64).clamp(1_000_000, 2_000_000_000);
+
+    let in_flight = {
+        let url = server.url(&format!("/api/indicators/zoo-slow?spin={spin}"));
+        tokio::spawn(async move {
+            let (status, body) = get_json(&url).await;
+            assert_eq!(status, 200, "{body}");
+            body
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (status, body) = post_plugin(&server, Some(TOKEN), zoo::component("zoo_slow_v2")).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["plugin"]["version"], "2.0.0");
+    let old = in_flight.await.unwrap();
+    assert_eq!(
+        old["indicator"]["plugin"]["version"], "1.0.0",
+        "the request that started on 1.0.0 finished on it: {old}"
+    );
+    assert_eq!(old["rows"][0]["catatan"], "1.0.0");
+    let (version, _) = slow_run(&server, 1).await;
+    assert_eq!(version, "2.0.0", "new requests get the new version");
+
+    // Rolled back: 1.0.0 again, and the history lists both.
+    let (status, body) = act(&server, Some(TOKEN), "zoo-slow", "rollback").await;
+    assert_eq!(
+        (status, &body["plugin"]["version"]),
+        (200, &Value::from("1.0.0"))
+    );
+    let (version, _) = slow_run(&server, 2).await;
+    assert_eq!(version, "1.0.0");
+    let (_, detail) = get_json(&server.url("/api/plugins/zoo-slow")).await;
+    let versions: Vec<&str> = detail["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["2.0.0", "1.0.0"], "{detail}");
+}
+
+#[tokio::test]
+async fn fuel_limits_a_plugin_when_it_is_switched_on() {
+    let server = Server::seeded_with(&["--admin-token", TOKEN, "--plugin-fuel", "50000000"], &[]);
+    let (status, body) = post_plugin(&server, Some(TOKEN), zoo::component("zoo_slow")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, _) = get_json(&server.url("/api/indicators/zoo-slow?spin=10")).await;
+    assert_eq!(status, 200, "a short run fits in the fuel");
+    let (status, body) = get_json(&server.url("/api/indicators/zoo-slow?spin=1000000000")).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["error"]["code"], "plugin_fuel_limit", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("zoo-slow")
+    );
+    // The bundled plugins still run under the same fuel.
+    let (status, body) = get_json(&server.url("/api/indicators/rupiah-per-unit")).await;
+    assert_eq!(status, 200, "{body}");
 }

@@ -285,13 +285,23 @@ pub fn observations(
             unit: info.unit.clone(),
         });
     }
-    let measures = result_columns
+    let measures: Vec<&ResultColumn> = result_columns
         .iter()
         .filter(|c| c.role == ColumnRole::Measure)
-        .count();
-    if measures != 1 {
+        .collect();
+    if measures.len() != 1 {
         return Err(bad(format!(
-            "{measures} measure columns (exactly one is required)"
+            "{} measure columns (exactly one is required)",
+            measures.len()
+        )));
+    }
+    if !matches!(
+        measures[0].column_type,
+        ColumnType::Integer | ColumnType::Real
+    ) {
+        return Err(bad(format!(
+            "the measure column {} is not integer or real",
+            measures[0].name
         )));
     }
     Ok((result_columns, Batch::from_columns(columns, rows), size))

@@ -107,6 +107,12 @@ struct CacheInner {
 }
 
 impl ResultCache {
+    pub fn clear(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner = CacheInner::default();
+        }
+    }
+
     fn get(&self, key: &str) -> Option<Arc<IndicatorResult>> {
         self.inner.lock().ok()?.results.get(key).cloned()
     }

@@ -52,7 +52,7 @@ fn is_extension(extension: &str) -> bool {
             !part.is_empty()
                 && part
                     .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
 }
 
@@ -297,7 +297,7 @@ fn check_exporter(info: &ExporterInfo, registry: Option<&Registry>) -> Result<()
         return Err(invalid(
             &info.id,
             format!(
-                "extension {:?} must be [a-z0-9-]+ parts joined by dots",
+                "extension {:?} must be [a-z0-9]+ parts joined by dots",
                 info.extension.chars().take(40).collect::<String>()
             ),
         ));
@@ -355,6 +355,7 @@ mod tests {
         }
         assert!(is_extension("sdmx.csv") && is_extension("geojson"));
         assert!(!is_extension("a..b") && !is_extension("CSV") && !is_extension("x/y"));
+        assert!(!is_extension("zoo-stuck") && !is_extension(".csv") && !is_extension("csv."));
         assert!(is_plugin_id("rupiah-per-unit") && !is_plugin_id("Rupiah") && !is_plugin_id("a.b"));
     }
 }

@@ -253,6 +253,31 @@ impl PluginHost {
             .ok_or_else(|| PluginError::UnknownPlugin(id.chars().take(100).collect()))
     }
 
+    /// Instantiates a plugin in a fresh sandbox and calls its `describe()`: the fixed cost of
+    /// every call, which the benchmark measures. Blocking.
+    pub fn probe(&self, id: &str) -> Result<(), PluginError> {
+        let plugin = self.plugin(id)?;
+        let mut store = self.runtime.store();
+        let limits = &self.runtime.limits;
+        match &plugin.code {
+            registry::Code::Indicator { pre, .. } => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.logam_plugin_indicator_plugin().call_describe(&mut store))
+                .map(|_| ())
+                .map_err(|e| fault::classify(id, limits, e, &store)),
+            registry::Code::Exporter { pre, .. } => pre
+                .instantiate(&mut store)
+                .and_then(|i| i.logam_plugin_exporter_plugin().call_describe(&mut store))
+                .map(|_| ())
+                .map_err(|e| fault::classify(id, limits, e, &store)),
+        }
+    }
+
+    /// Forgets every cached indicator result (so a benchmark measures real runs).
+    pub fn clear_result_cache(&self) {
+        self.results.clear();
+    }
+
     /// Whether the binary carries a version of this plugin (a rollback's last stop).
     pub fn has_bundled(&self, id: &str) -> bool {
         self.bundled.contains_key(id)

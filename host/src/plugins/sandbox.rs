@@ -57,6 +57,8 @@ const MAX_MEMORIES: usize = 8;
 const MAX_TABLES: usize = 16;
 const MAX_INSTANCES: usize = 16;
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+/// Bytes of each pooled memory slot kept resident between instances.
+const KEEP_RESIDENT_BYTES: usize = 256 << 10;
 
 /// Counts linear memory over every memory of one Store, since wasmtime's own per-memory
 /// limit would let a component with several memories take several times the budget. Also
@@ -193,7 +195,12 @@ impl Runtime {
             .total_core_instances(512)
             .total_memories(256)
             .total_tables(512)
-            .max_memory_size(limits.memory_bytes);
+            .max_memory_size(limits.memory_bytes)
+            // Keep the first pages of a freed slot mapped (zeroed with memset, not madvise):
+            // the next instance finds its stack and data there without page faults. Bounded
+            // per slot, so the resident cost is at most this times the slots in use.
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .table_keep_resident(KEEP_RESIDENT_BYTES / 8);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
         let engine = Engine::new(&config).map_err(PluginError::engine)?;
         let mut linker = Linker::new(&engine);

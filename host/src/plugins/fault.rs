@@ -6,6 +6,9 @@ use wasmtime::{Store, Trap};
 use super::PluginError;
 use super::sandbox::{Limits, Sandbox};
 
+/// Most characters of a trap's text kept in a crash message.
+const MESSAGE_CHARS: usize = 1000;
+
 /// Classifies a trap or host error from a call into `plugin`.
 pub fn classify(
     plugin: &str,
@@ -46,7 +49,8 @@ pub fn classify(
             limit_bytes: limits.memory_bytes,
         };
     }
-    let text = format!("{err:#}");
+    // The trap's text carries a wasm backtrace; its first lines say where, the rest repeats.
+    let text: String = format!("{err:#}").chars().take(MESSAGE_CHARS).collect();
     PluginError::Crashed {
         plugin,
         message: if last_words.is_empty() {

@@ -9,7 +9,7 @@ mod datasets;
 mod download;
 mod error;
 mod indicators;
-mod params;
+pub(crate) mod params;
 mod plugins;
 mod rows;
 mod sql;
@@ -30,6 +30,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use download::all_formats;
 pub use error::ApiError;
 pub use sql::{ClientAddr, SqlLimiter, parameter_names};
 

@@ -31,6 +31,8 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 pub use artifacts::default_dir as default_cache_dir;
+/// Bilingual text as a plugin's manifest carries it.
+pub use bindings::types::Bilingual;
 pub use check::CheckReport;
 pub use convert::{exporter_info_json, indicator_info_json};
 pub use exporter::WasmExporter;

@@ -11,14 +11,17 @@ pub async fn home(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let lang = Lang::from_query(query.as_deref());
-    let datasets = app.store.read(|session| session.datasets(true)).await?;
+    let (datasets, revisions) = app
+        .store
+        .read(|session| Ok((session.datasets(true)?, session.revisions(None, 5)?)))
+        .await?;
     let english = lang == Lang::En;
 
     let mut items = String::new();
     for meta in &datasets {
         let id = escape(&meta.id);
         items.push_str(&format!(
-            "<li><h3>{title}</h3><p>{description}</p><p>{rows} {rows_word} · {rev_word} {rev} · \
+            "<li><h3><a href=\"/datasets/{id}{lang_q}\">{title}</a></h3><p>{description}</p><p>{rows} {rows_word} · {rev_word} {rev} · \
              <a href=\"/api/datasets/{id}\">{meta_word}</a> · <a href=\"/api/datasets/{id}/rows\">JSON</a> · \
              <a href=\"/api/datasets/{id}/rows.csv?_bom=1\">CSV (Excel)</a></p></li>\n",
             title = escape(lang.pick(&meta.title.id, &meta.title.en)),
@@ -28,12 +31,43 @@ pub async fn home(
             rev_word = lang.pick("revisi", "revision"),
             rev = meta.revision,
             meta_word = lang.pick("metadata dan sumber", "metadata and sources"),
+            lang_q = lang.pick("", "?lang=en"),
+        ));
+    }
+    let mut indicators = String::new();
+    for plugin in app.plugins.indicators() {
+        if let Some(info) = plugin.indicator_info() {
+            indicators.push_str(&format!(
+                "<li><a href=\"/indicators/{id}{lang_q}\">{title}</a>: {description}</li>\n",
+                id = escape(&plugin.id),
+                title = escape(lang.pick(&info.title.id, &info.title.en)),
+                description = escape(lang.pick(&info.description.id, &info.description.en)),
+                lang_q = lang.pick("", "?lang=en"),
+            ));
+        }
+    }
+    let mut latest = String::new();
+    for r in &revisions {
+        latest.push_str(&format!(
+            "<li>{rev_word} {rev} · <a href=\"/datasets/{id}{lang_q}\">{id}</a> · {when} · {message} ({added} {added_word})</li>\n",
+            rev_word = lang.pick("Revisi", "Revision"),
+            rev = r.revision,
+            id = escape(&r.dataset),
+            when = escape(&super::format::date(r.created_at.get(..10).unwrap_or(&r.created_at), lang)),
+            message = escape(&r.message),
+            added = group_thousands(r.rows_added, english),
+            added_word = lang.pick("baris ditambahkan", "rows added"),
+            lang_q = lang.pick("", "?lang=en"),
         ));
     }
     let body = format!(
         "<header><h1>logam</h1><p>{tagline}</p><p><a href=\"/api\">API</a> · \
          <a href=\"{sql_href}\">{sql_word}</a></p></header>\
-         <section><h2>{datasets_word}</h2><ul>\n{items}</ul></section>",
+         <section><h2>{datasets_word}</h2><ul>\n{items}</ul></section>\
+         <section><h2>{indicators_word}</h2><ul>\n{indicators}</ul></section>\
+         <section><h2>{latest_word}</h2><ul>\n{latest}</ul></section>",
+        indicators_word = lang.pick("Indikator", "Indicators"),
+        latest_word = lang.pick("Revisi terbaru", "Latest revisions"),
         tagline = lang.pick(
             "Data terbuka tentang industri kecil logam Purbalingga: klaster knalpot, pemasok suku cadang, program Dinperindag dan UPT Logam. Setiap angka menyebut sumbernya.",
             "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its suppliers, and the programmes of the industry office. Every figure names its source."

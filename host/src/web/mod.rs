@@ -1,7 +1,13 @@
 //! Pages for people: the home page, the SQL page and canned-query forms. Server-rendered,
 //! no JavaScript, Indonesian first (`?lang=en` for English).
 
+mod chart;
+mod dataset;
+pub mod format;
 mod home;
+mod indicator;
+mod plugins;
+mod sources;
 mod sql;
 
 use axum::Router;
@@ -15,7 +21,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/sql", get(sql::sql_page))
+        .route("/datasets/{id}", get(dataset::page))
         .route("/datasets/{id}/queries/{name}", get(sql::canned_page))
+        .route("/indicators/{id}", get(indicator::page))
+        .route("/embed/indicators/{id}", get(indicator::embed))
+        .route("/sources", get(sources::page))
+        .route("/plugins", get(plugins::page))
 }
 
 /// The reader's language for this request.
@@ -82,15 +93,23 @@ pub fn layout(lang: Lang, title: &str, path: &str, query: Option<&str>, body: &s
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} — logam</title>\
          <style>body{{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem}}\
-         table{{border-collapse:collapse}}th,td{{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}}\
+         table{{border-collapse:collapse;margin:.5rem 0}}th,td{{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}}\
+         td.num{{text-align:right;font-variant-numeric:tabular-nums}}caption{{text-align:left;color:#444}}\
+         figure{{margin:0}}svg{{max-width:100%;height:auto}}pre{{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}}\
          textarea{{width:100%;font-family:monospace}}.error{{border-left:4px solid #b00;padding:.5rem}}</style>\
-         </head><body><nav><a href=\"{home}\">logam</a> · <a href=\"{other}\">{switch}</a></nav>\
+         </head><body><nav aria-label=\"{nav}\"><a href=\"{home}\">logam</a> · <a href=\"{sources}\">{sources_word}</a> · \
+         <a href=\"{plugins}\">Plugin</a> · <a href=\"/api\">API</a> · <a href=\"{other}\" hreflang=\"{other_code}\">{switch}</a></nav>\
          <main>{body}</main></body></html>\n",
         code = lang.code(),
         title = escape(title),
         home = escape(&home),
         other = escape(&other),
         switch = lang.pick("English", "Bahasa Indonesia"),
+        nav = lang.pick("Navigasi", "Navigation"),
+        sources = lang.pick("/sources", "/sources?lang=en"),
+        sources_word = lang.pick("Sumber", "Sources"),
+        plugins = lang.pick("/plugins", "/plugins?lang=en"),
+        other_code = lang.pick("en", "id"),
     );
     (
         [
@@ -100,6 +119,25 @@ pub fn layout(lang: Lang, title: &str, path: &str, query: Option<&str>, body: &s
         html,
     )
         .into_response()
+}
+
+/// `scheme://host` of this request as the client addressed it (for links meant to be copied:
+/// embed snippets, citations), or nothing when the Host header is absent or odd.
+pub fn public_base(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    host.map(|h| format!("{scheme}://{h}")).unwrap_or_default()
 }
 
 /// Escapes text for HTML element content and attribute values.

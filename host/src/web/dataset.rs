@@ -1,0 +1,280 @@
+//! `/datasets/{id}`: a dataset for a reader: what it is, a table driven by the same query
+//! parameters as the API (filters, sort, paging, facets, search), the source of each row, and
+//! a download link for every format installed now.
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+
+use super::format::{date, number};
+use super::{Lang, layout};
+use crate::api::params::{Mode, parse};
+use crate::api::{ApiError, AppState, PathParams, all_formats};
+use crate::store::{Cell, ColumnMeta, ColumnType, DatasetMeta, Page, StoreError};
+
+/// The query without `lang`: what the store reads.
+fn data_query(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != "lang")
+        .collect()
+}
+
+fn encode(pairs: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// This page's URL with `changes` applied to the query (a `None` value removes the key).
+fn link(
+    id: &str,
+    pairs: &[(String, String)],
+    lang: Lang,
+    changes: &[(&str, Option<&str>)],
+) -> String {
+    let mut kept: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k) && k != "_next")
+        .cloned()
+        .collect();
+    for (key, value) in changes {
+        if let Some(value) = value {
+            kept.push((key.to_string(), value.to_string()));
+        }
+    }
+    if lang == Lang::En {
+        kept.push(("lang".into(), "en".into()));
+    }
+    let q = encode(&kept);
+    if q.is_empty() {
+        format!("/datasets/{id}")
+    } else {
+        format!("/datasets/{id}?{q}")
+    }
+}
+
+fn cell(c: Cell<'_>, column: &ColumnMeta, lang: Lang) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Integer(i) if column.unit.as_deref().is_some_and(|u| u != "tahun") => {
+            number(i as f64, 0, lang)
+        }
+        Cell::Integer(i) => i.to_string(),
+        Cell::Real(r) => number(r, 6, lang),
+        Cell::Text(t) if column.column_type == ColumnType::Date => date(t, lang),
+        Cell::Text(t) => t.to_string(),
+        Cell::Boolean(b) => lang
+            .pick(if b { "ya" } else { "tidak" }, if b { "yes" } else { "no" })
+            .into(),
+    }
+}
+
+fn raw(c: Cell<'_>) -> String {
+    match c {
+        Cell::Null => String::new(),
+        Cell::Integer(i) => i.to_string(),
+        Cell::Real(r) => r.to_string(),
+        Cell::Text(t) => t.to_string(),
+        Cell::Boolean(b) => b.to_string(),
+    }
+}
+
+pub async fn page(
+    State(app): State<AppState>,
+    PathParams(id): PathParams<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_query(query.as_deref());
+    let pairs = data_query(query.as_deref());
+    let data_qs = encode(&pairs);
+    let parsed = parse(Some(&data_qs), Mode::Page).map_err(ApiError::from);
+    let dataset = id.clone();
+    let meta = app
+        .store
+        .read(move |session| session.dataset(&dataset))
+        .await?;
+    let (page, problem) = match parsed {
+        Ok((mut request, _)) => {
+            request.count = true;
+            let dataset = id.clone();
+            let outcome = app
+                .store
+                .read(
+                    move |session| match session.plan(&dataset, &request, None)? {
+                        crate::store::Fresh::Modified((state, plan)) => session.page(state, plan),
+                        crate::store::Fresh::NotModified(_) => {
+                            Err(StoreError::Task("no state was given".into()))
+                        }
+                    },
+                )
+                .await;
+            match outcome {
+                Ok(page) => (Some(page), None),
+                Err(e) => (None, Some(ApiError::from(e))),
+            }
+        }
+        Err(e) => (None, Some(e)),
+    };
+    let formats: Vec<_> = all_formats(&app.plugins)
+        .into_iter()
+        .filter(|f| f.datasets)
+        .collect();
+    // Exports take the filters and sort, not paging or facets.
+    let export_qs = encode(
+        &pairs
+            .iter()
+            .filter(|(k, _)| !["_size", "_next", "_facet", "_count"].contains(&k.as_str()))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let body = render(
+        &meta,
+        page.as_ref(),
+        problem.as_ref(),
+        &pairs,
+        &formats,
+        &export_qs,
+        lang,
+    );
+    let title = lang.pick(&meta.title.id, &meta.title.en).to_string();
+    let mut response = layout(
+        lang,
+        &title,
+        &format!("/datasets/{id}"),
+        query.as_deref(),
+        &body.into_string(),
+    );
+    if let Some(problem) = problem {
+        *response.status_mut() = problem.status;
+    }
+    Ok(response.into_response())
+}
+
+fn render(
+    meta: &DatasetMeta,
+    page: Option<&Page>,
+    problem: Option<&ApiError>,
+    pairs: &[(String, String)],
+    formats: &[crate::export::FormatInfo],
+    export_qs: &str,
+    lang: Lang,
+) -> Markup {
+    let id = &meta.id;
+    let t = |b: &crate::store::Bilingual| lang.pick(&b.id, &b.en).to_string();
+    let current = |key: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let source_column = meta.source_column.clone();
+    html! {
+        article {
+            h1 { (t(&meta.title)) }
+            @if meta.synthetic { p class="error" { (lang.pick("Data sintetis untuk uji beban: bukan data sungguhan.", "Synthetic data for load tests: not real data.")) } }
+            p { (t(&meta.description)) }
+            p {
+                (number(meta.row_count as f64, 0, lang)) " " (lang.pick("baris", "rows")) " · "
+                (lang.pick("lisensi", "licence")) " " (meta.licence) " · "
+                (lang.pick("revisi", "revision")) " " (meta.revision) " · "
+                (lang.pick("diperbarui", "updated")) " " (date(meta.updated_at.get(..10).unwrap_or(&meta.updated_at), lang))
+            }
+            form method="get" action=(format!("/datasets/{id}")) role="search" {
+                fieldset {
+                    legend { (lang.pick("Saring", "Filter")) }
+                    @if meta.searchable {
+                        label { (lang.pick("Cari", "Search")) " " input type="search" name="_q" value=(current("_q")); } " "
+                    }
+                    @for c in &meta.columns {
+                        @let v = current(&c.name);
+                        label { (t(&c.title)) " " input name=(c.name) value=(v) size="10"; } " "
+                    }
+                    label { (lang.pick("Urutkan", "Sort by")) " "
+                        select name="_sort" {
+                            option value="" { "—" }
+                            @for c in &meta.columns {
+                                option value=(c.name) selected[current("_sort") == c.name] { (t(&c.title)) }
+                            }
+                        }
+                    } " "
+                    label { (lang.pick("Baris per halaman", "Rows per page")) " " input type="number" name="_size" min="1" max="1000" value=(current("_size")) placeholder="100"; }
+                    @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                    " " button type="submit" { (lang.pick("Terapkan", "Apply")) }
+                    " " a href=(link(id, &[], lang, &[])) { (lang.pick("Hapus saringan", "Clear filters")) }
+                }
+            }
+            @if let Some(problem) = problem {
+                div class="error" role="alert" { p { strong { (problem.code) } ": " (problem.message) } p { (problem.hint) } }
+            }
+            @if let Some(page) = page {
+                @let columns: Vec<&ColumnMeta> = page.plan.output_columns().collect();
+                @let positions = page.plan.output.clone();
+                table {
+                    caption {
+                        (lang.pick("Menampilkan", "Showing")) " " (number(page.batch.len() as f64, 0, lang))
+                        @if let Some(count) = page.count { " " (lang.pick("dari", "of")) " " (number(count as f64, 0, lang)) }
+                        " " (lang.pick("baris", "rows")) " · " (lang.pick("revisi data", "data revision")) " " (page.state.revision)
+                    }
+                    thead { tr {
+                        @for c in &columns {
+                            th scope="col" {
+                                a href=(link(id, pairs, lang, &[("_sort", Some(&c.name)), ("_sort_desc", None)])) title=(lang.pick("urutkan naik", "sort ascending")) { (t(&c.title)) }
+                                " "
+                                a href=(link(id, pairs, lang, &[("_sort_desc", Some(&c.name)), ("_sort", None)])) title=(lang.pick("urutkan turun", "sort descending")) aria-label=(lang.pick("urutkan turun", "sort descending")) { "↓" }
+                                @if let Some(unit) = &c.unit { br; small { "(" (unit) ")" } }
+                            }
+                        }
+                    } }
+                    tbody {
+                        @for row in 0..page.batch.len() {
+                            tr { @for (k, c) in columns.iter().enumerate() {
+                                @let value = page.batch.cell(positions[k], row);
+                                @let numeric = matches!(c.column_type, ColumnType::Integer | ColumnType::Real);
+                                td class=[numeric.then_some("num")] {
+                                    @if source_column.as_deref() == Some(c.name.as_str()) && !raw(value).is_empty() {
+                                        a href=(format!("/sources{}#{}", if lang == Lang::En { "?lang=en" } else { "" }, raw(value))) { (raw(value)) }
+                                    } @else {
+                                        (cell(value, c, lang))
+                                    }
+                                }
+                            } }
+                        }
+                    }
+                }
+                @if let Some(next) = &page.next {
+                    p { a rel="next" href=(link(id, pairs, lang, &[("_next", Some(next))])) { (lang.pick("Halaman berikutnya →", "Next page →")) } }
+                }
+                @if !page.facets.is_empty() {
+                    h2 { (lang.pick("Rincian nilai", "Facets")) }
+                    @for facet in &page.facets {
+                        section {
+                            h3 { (facet.column) }
+                            ul { @for v in &facet.values {
+                                @let text = match &v.value { serde_json::Value::String(s) => s.clone(), other => other.to_string() };
+                                li { a href=(link(id, pairs, lang, &[(facet.column.as_str(), Some(&text))])) { (text) } " (" (number(v.count as f64, 0, lang)) ")" }
+                            } }
+                        }
+                    }
+                }
+            }
+            h2 { (lang.pick("Unduh", "Download")) }
+            p { (lang.pick("Unduhan memuat semua baris yang cocok dengan saringan.", "Downloads hold every row matching the filters.")) }
+            ul class="downloads" {
+                @for f in formats {
+                    li { a href=(format!("/api/datasets/{id}/rows.{}{}", f.extension, if export_qs.is_empty() { String::new() } else { format!("?{export_qs}") })) download { (lang.pick(&f.title.id, &f.title.en)) " (." (f.extension) ")" } }
+                }
+                li { a href=(format!("/api/datasets/{id}/rows.csv?_bom=1{}", if export_qs.is_empty() { String::new() } else { format!("&{export_qs}") })) download { "CSV (Excel)" } }
+            }
+            h2 { (lang.pick("Kolom", "Columns")) }
+            table {
+                thead { tr { th scope="col" { (lang.pick("Nama", "Name")) } th scope="col" { (lang.pick("Jenis", "Type")) } th scope="col" { (lang.pick("Satuan", "Unit")) } th scope="col" { (lang.pick("Keterangan", "Description")) } } }
+                tbody { @for c in &meta.columns {
+                    tr { td { code { (c.name) } } td { (c.column_type.as_str()) } td { (c.unit.clone().unwrap_or_default()) } td { (t(&c.title)) ". " (t(&c.description)) } }
+                } }
+            }
+            p { a href=(format!("/api/datasets/{id}")) { "API" } " · " a href=(format!("/api/datasets/{id}/revisions")) { (lang.pick("Riwayat revisi", "Revision history")) } }
+        }
+    }
+}

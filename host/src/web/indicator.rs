@@ -1,0 +1,402 @@
+//! `/indicators/{id}`: an indicator for a reader: its definition (BPS MS-Ind), a chart drawn
+//! on the server, the observations, downloads, "cite this" and an embed snippet.
+//! `/indicators/{id}.svg` is the chart alone; `/embed/indicators/{id}` is the chart in a
+//! page made for an iframe.
+
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, PreEscaped, html};
+use serde_json::json;
+
+use super::chart::{self, Chart, Point};
+use super::format::{by_unit, date};
+use super::{Lang, layout, public_base};
+use crate::api::{ApiError, AppState, PathParams, all_formats};
+use crate::export::{ColumnRole, TableDescription};
+use crate::plugins::{IndicatorOutcome, IndicatorResult};
+use crate::store::{Cell, ColumnType, StoreError};
+
+/// The request's indicator parameters (everything but `lang`).
+fn parameters(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k != "lang")
+        .collect()
+}
+
+fn query_string(params: &[(String, String)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params)
+        .finish()
+}
+
+/// Runs the indicator and reads its sources, off the async runtime.
+async fn compute(
+    app: &AppState,
+    id: String,
+    params: Vec<(String, String)>,
+) -> Result<(Arc<IndicatorResult>, TableDescription), ApiError> {
+    let plugins = app.plugins.clone();
+    tokio::task::spawn_blocking(move || {
+        let outcome = plugins.run_indicator(&id, &params, "page", None)?;
+        let IndicatorOutcome::Computed { result, .. } = outcome else {
+            return Err(crate::plugins::PluginError::Engine("unexpected 304".into()));
+        };
+        let table = plugins.describe_result(&result)?;
+        Ok((result, table))
+    })
+    .await
+    .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?
+    .map_err(ApiError::from)
+}
+
+fn cell_text(cell: Cell<'_>, column_type: ColumnType, unit: Option<&str>, lang: Lang) -> String {
+    match cell {
+        Cell::Null => String::new(),
+        Cell::Integer(i) if unit.is_some() && unit != Some("tahun") => {
+            by_unit(i as f64, unit, lang)
+        }
+        Cell::Integer(i) => i.to_string(),
+        Cell::Real(r) => by_unit(r, unit, lang),
+        Cell::Text(t) if column_type == ColumnType::Date => date(t, lang),
+        Cell::Text(t) => t.to_string(),
+        Cell::Boolean(b) => lang
+            .pick(if b { "ya" } else { "tidak" }, if b { "yes" } else { "no" })
+            .into(),
+    }
+}
+
+/// "Sumber: Radar Banyumas, Kemenperin, diolah logam (revisi 5)."
+fn source_line(table: &TableDescription, lang: Lang) -> String {
+    let mut publishers: Vec<&str> = Vec::new();
+    for source in &table.sources {
+        let name = source.publisher.as_str();
+        if !name.is_empty() && !publishers.contains(&name) {
+            publishers.push(name);
+        }
+    }
+    let named = if publishers.is_empty() {
+        "logam".to_string()
+    } else {
+        publishers.join(", ")
+    };
+    format!(
+        "{}: {named}, {} logam ({} {}).",
+        lang.pick("Sumber", "Source"),
+        lang.pick("diolah", "processed by"),
+        lang.pick("revisi data", "data revision"),
+        table.revision
+    )
+}
+
+/// The chart of a result: a line per series over `tahun` when the result has that
+/// dimension, bars otherwise. The series are the other dimensions (often the source).
+fn chart_of(result: &IndicatorResult, table: &TableDescription, lang: Lang) -> Chart {
+    let columns = &result.columns;
+    let measure = columns
+        .iter()
+        .position(|c| c.role == ColumnRole::Measure)
+        .unwrap_or(0);
+    let year = columns
+        .iter()
+        .position(|c| c.name == "tahun" && c.role == ColumnRole::Dimension);
+    let batch = &result.batch;
+    // Series are told apart by the dimensions whose values vary (often the source); a
+    // dimension with one value throughout says nothing on a legend.
+    let varies = |i: usize| {
+        let first = format!("{:?}", batch.cell(i, 0));
+        (1..batch.len()).any(|r| format!("{:?}", batch.cell(i, r)) != first)
+    };
+    let dimensions: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| c.role == ColumnRole::Dimension && Some(*i) != year && varies(*i))
+        .map(|(i, _)| i)
+        .collect();
+    let mut points = Vec::new();
+    for row in 0..batch.len() {
+        let value = match batch.cell(measure, row) {
+            Cell::Integer(i) => i as f64,
+            Cell::Real(r) => r,
+            _ => continue,
+        };
+        let label_of = |i: usize| match batch.cell(i, row) {
+            Cell::Text(t) => t.to_string(),
+            Cell::Integer(v) => v.to_string(),
+            Cell::Real(v) => v.to_string(),
+            Cell::Boolean(b) => b.to_string(),
+            Cell::Null => "–".into(),
+        };
+        let series = dimensions
+            .iter()
+            .map(|&i| label_of(i))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let year_value = year.and_then(|y| match batch.cell(y, row) {
+            Cell::Integer(v) => Some(v as f64),
+            _ => None,
+        });
+        points.push(Point {
+            x_label: match year_value {
+                Some(y) if series.is_empty() => format!("{y}"),
+                Some(y) => format!("{y} ({series})"),
+                None => series.clone(),
+            },
+            year: if year.is_some() { year_value } else { None },
+            series: if year.is_some() {
+                series
+            } else {
+                String::from("nilai")
+            },
+            value,
+        });
+    }
+    let info = result.plugin.indicator_info();
+    let title = lang.pick(&table.title.id, &table.title.en).to_string();
+    let unit = info.map(|i| lang.pick(&i.satuan.id, &i.satuan.en).to_string());
+    let description = format!(
+        "{} {} {}",
+        lang.pick(&table.description.id, &table.description.en),
+        lang.pick("Jumlah titik:", "Points:"),
+        points.len()
+    );
+    Chart {
+        title,
+        description,
+        unit: unit.or_else(|| columns.get(measure).and_then(|c| c.unit.clone())),
+        source_line: source_line(table, lang),
+        points,
+    }
+}
+
+fn svg_response(svg: String) -> Response {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=60"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+/// `/indicators/{id}` and `/indicators/{id}.svg`.
+pub async fn page(
+    State(app): State<AppState>,
+    PathParams(resource): PathParams<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_query(query.as_deref());
+    let params = parameters(query.as_deref());
+    if let Some(id) = resource.strip_suffix(".svg") {
+        let (result, table) = compute(&app, id.to_string(), params).await?;
+        return Ok(svg_response(chart::svg(
+            &chart_of(&result, &table, lang),
+            lang,
+        )));
+    }
+    let id = resource;
+    let (result, table) = compute(&app, id.clone(), params.clone()).await?;
+    let Some(info) = result.plugin.indicator_info() else {
+        return Err(ApiError::not_found(format!("no indicator {id}")));
+    };
+    let t = |b: &crate::plugins::Bilingual| lang.pick(&b.id, &b.en).to_string();
+    let chart = chart::svg(&chart_of(&result, &table, lang), lang);
+    let qs = query_string(&params);
+    let with_lang = |path: String| -> String {
+        let mut pairs = params.clone();
+        if lang == Lang::En {
+            pairs.push(("lang".into(), "en".into()));
+        }
+        let q = query_string(&pairs);
+        if q.is_empty() {
+            path
+        } else {
+            format!("{path}?{q}")
+        }
+    };
+    let base = public_base(&headers);
+    let page_url = format!(
+        "{base}/indicators/{id}{}",
+        if qs.is_empty() {
+            String::new()
+        } else {
+            format!("?{qs}")
+        }
+    );
+    let embed_url = format!("{base}{}", with_lang(format!("/embed/indicators/{id}")));
+    let snippet = format!(
+        "<iframe src=\"{embed_url}\" width=\"{w}\" height=\"{h}\" style=\"border:0\" title=\"{title}\" loading=\"lazy\"></iframe>",
+        w = chart::WIDTH + 20.0,
+        h = chart::HEIGHT + 20.0,
+        title = super::escape(&t(&info.title)),
+    );
+    let citation = source_line(&table, lang);
+    let (year, accessed_on) = accessed();
+    let publisher = table.publisher.clone();
+    let plain = format!(
+        "{} — {}. {} {}",
+        t(&info.title),
+        citation.trim_end_matches('.'),
+        lang.pick("Diakses dari", "Retrieved from"),
+        page_url
+    );
+    let bibtex = format!(
+        "@misc{{logam-{key}-r{rev},\n  title = {{{title}}},\n  author = {{{{{publisher}}}}},\n  year = {{{year}}},\n  note = {{{note}}},\n  howpublished = {{\\url{{{url}}}}},\n  urldate = {{{accessed_on}}}\n}}",
+        key = id,
+        rev = result.revision,
+        title = t(&info.title),
+        note = citation,
+        url = page_url,
+    );
+    let csl = serde_json::to_string_pretty(&json!([{
+        "id": format!("logam-{id}-r{}", result.revision),
+        "type": "dataset",
+        "title": t(&info.title),
+        "publisher": publisher,
+        "version": format!("{} {}", lang.pick("revisi data", "data revision"), result.revision),
+        "issued": {"date-parts": [[year]]},
+        "accessed": {"date-parts": [[accessed_on]]},
+        "URL": page_url,
+        "note": citation,
+    }]))
+    .unwrap_or_default();
+    let formats: Vec<_> = all_formats(&app.plugins)
+        .into_iter()
+        .filter(|f| f.indicators)
+        .collect();
+    let columns = &result.columns;
+    let body: Markup = html! {
+        article {
+            h1 { (t(&info.title)) }
+            p { (t(&info.description)) }
+            figure {
+                (PreEscaped(&chart))
+                figcaption { (citation) " " a href=(with_lang(format!("/indicators/{id}.svg"))) { "SVG" } }
+            }
+            @if !info.parameters.is_empty() {
+                form method="get" action=(format!("/indicators/{id}")) {
+                    fieldset {
+                        legend { (lang.pick("Parameter", "Parameters")) }
+                        @for p in &info.parameters {
+                            @let current = params.iter().find(|(k, _)| k == &p.name).map(|(_, v)| v.clone()).unwrap_or_default();
+                            label { (t(&p.title)) " " input name=(p.name) value=(current) placeholder=(p.name); }
+                            " "
+                        }
+                        @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
+                        button type="submit" { (lang.pick("Hitung", "Compute")) }
+                    }
+                }
+            }
+            h2 { (lang.pick("Definisi", "Definition")) }
+            dl {
+                dt { "Konsep" } dd { (t(&info.konsep)) }
+                dt { "Definisi" } dd { (t(&info.definisi)) }
+                dt { "Rumus" } dd { code { (t(&info.rumus)) } }
+                dt { "Ukuran" } dd { (t(&info.ukuran)) }
+                dt { "Satuan" } dd { (t(&info.satuan)) }
+                dt { "Interpretasi" } dd { (t(&info.interpretasi)) }
+                dt { "Frekuensi" } dd { (t(&info.frekuensi)) }
+                dt { (lang.pick("Data yang dibaca", "Data read")) }
+                dd { @for input in &info.inputs {
+                    a href=(format!("/datasets/{}", input.dataset)) { (input.dataset) } " (" (input.columns.join(", ")) ") "
+                } }
+            }
+            h2 { (lang.pick("Angka", "Figures")) }
+            table {
+                caption { (format!("{} {} · {} {}", result.batch.len(), lang.pick("baris", "rows"), lang.pick("revisi data", "data revision"), result.revision)) }
+                thead { tr { @for c in columns { th scope="col" { (lang.pick(&c.title.id, &c.title.en)) } } } }
+                tbody {
+                    @for row in 0..result.batch.len() {
+                        tr { @for (i, c) in columns.iter().enumerate() {
+                            @let numeric = matches!(c.column_type, ColumnType::Integer | ColumnType::Real);
+                            td class=[numeric.then_some("num")] { (cell_text(result.batch.cell(i, row), c.column_type, c.unit.as_deref(), lang)) }
+                        } }
+                    }
+                }
+            }
+            h2 { (lang.pick("Unduh", "Download")) }
+            ul class="downloads" {
+                @for f in &formats {
+                    li { a href=(format!("/api/indicators/{id}.{}{}", f.extension, if qs.is_empty() { String::new() } else { format!("?{qs}") })) download { (lang.pick(&f.title.id, &f.title.en)) " (." (f.extension) ")" } }
+                }
+            }
+            h2 id="kutip" { (lang.pick("Kutip angka ini", "Cite this")) }
+            p { (lang.pick("Teks", "Plain text")) } pre { (plain) }
+            p { "BibTeX" } pre { (bibtex) }
+            p { "CSL-JSON" } pre { (csl) }
+            h2 { (lang.pick("Sematkan grafik", "Embed the chart")) }
+            p { (lang.pick("Salin kode ini ke halaman Anda:", "Copy this code into your page:")) }
+            textarea readonly rows="3" aria-label=(lang.pick("Kode sematan", "Embed code")) { (snippet) }
+            p { a href=(embed_url) { (lang.pick("Lihat grafik sematan", "Open the embedded chart")) } }
+            h2 { (lang.pick("Sumber", "Sources")) }
+            ul { @for s in &table.sources {
+                li { a href=(format!("/sources#{}", s.id)) { (s.publisher) } @if let Some(title) = &s.title { ": " (title) } @if let Some(d) = &s.date { " (" (date(d, lang)) ")" } }
+            } }
+        }
+    };
+    Ok(layout(
+        lang,
+        &t(&info.title),
+        &format!("/indicators/{id}"),
+        query.as_deref(),
+        &body.into_string(),
+    ))
+}
+
+/// Today's date (UTC): when the reader looked the figure up, for the citation's access date.
+fn accessed() -> (i64, String) {
+    let now = time::OffsetDateTime::now_utc();
+    (
+        now.year() as i64,
+        format!(
+            "{:04}-{:02}-{:02}",
+            now.year(),
+            now.month() as u8,
+            now.day()
+        ),
+    )
+}
+
+/// `/embed/indicators/{id}`: the chart alone, for an iframe, with a link back.
+pub async fn embed(
+    State(app): State<AppState>,
+    PathParams(id): PathParams<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let lang = Lang::from_query(query.as_deref());
+    let params = parameters(query.as_deref());
+    let (result, table) = compute(&app, id.clone(), params).await?;
+    let svg = chart::svg(&chart_of(&result, &table, lang), lang);
+    let back = format!(
+        "/indicators/{id}{}",
+        if lang == Lang::En { "?lang=en" } else { "" }
+    );
+    let html = html! {
+        (maud::DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                title { (lang.pick(&table.title.id, &table.title.en)) " — logam" }
+                style { "body{margin:0;font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}p{margin:.2rem .5rem;font-size:12px}" }
+            }
+            body {
+                (PreEscaped(svg))
+                p { a href=(back) target="_blank" rel="noopener" { (lang.pick("Data dan definisi di logam", "Data and definition at logam")) } }
+            }
+        }
+    };
+    Ok((
+        [
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=60"),
+        ],
+        html.into_string(),
+    )
+        .into_response())
+}

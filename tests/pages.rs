@@ -92,6 +92,14 @@ async fn a_dataset_page_filters_sorts_pages_and_offers_every_format() {
     assert_eq!(status, 200);
     assert_ne!(first, second);
 
+    // The filter form sends every field; empty ones are no filter.
+    let (status, html) = get_text(&server.url(
+        "/datasets/klaster_knalpot?id=&tahun=2010&periode=&ukuran=nilai_produksi&_q=&_sort=&_size=",
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("dari 3 baris"), "{html}");
+
     // A bad filter: the page says what was wrong, with a 400.
     let (status, html) = get_text(&server.url("/datasets/klaster_knalpot?warna=biru")).await;
     assert_eq!(status, 400);
@@ -190,6 +198,20 @@ async fn an_indicator_page_has_its_definition_chart_figures_citations_and_embed(
             .count(),
         5
     );
+
+    // And as PNG, rasterised from the same SVG at twice its size.
+    let response = client()
+        .get(server.url("/indicators/workers-per-unit.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    let png = response.bytes().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((width, height), (1440, 800));
 
     // Parameters drive the page like the API.
     let (status, html) = get_text(

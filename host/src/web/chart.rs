@@ -148,7 +148,14 @@ pub fn svg(chart: &Chart, lang: Lang) -> String {
         let first = years.iter().cloned().fold(f64::INFINITY, f64::min);
         let last = years.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let span = (last - first).max(1.0);
-        let x_of = |year: f64| LEFT + 24.0 + (year - first) / span * (plot_w - 48.0);
+        let single = last <= first;
+        let x_of = |year: f64| {
+            if single {
+                LEFT + plot_w / 2.0
+            } else {
+                LEFT + 24.0 + (year - first) / span * (plot_w - 48.0)
+            }
+        };
         let mut labelled: Vec<i64> = Vec::new();
         for year in &years {
             let y = *year as i64;
@@ -242,11 +249,21 @@ pub fn svg(chart: &Chart, lang: Lang) -> String {
             ));
         }
     }
-    out.push_str(&format!(
-        "<text x=\"{LEFT}\" y=\"{y}\" fill=\"#444\" font-size=\"11\">{}</text></svg>",
-        escape(&chart.source_line.chars().take(140).collect::<String>()),
-        y = HEIGHT - 8.0,
-    ));
+    // The source line, on up to two lines under the legend.
+    let lines = wrap(&chart.source_line, 105);
+    let shown = lines.len().min(2);
+    for (i, line) in lines.iter().take(2).enumerate() {
+        let mut line = line.clone();
+        if i == 1 && lines.len() > 2 {
+            line.push_str(" …");
+        }
+        out.push_str(&format!(
+            "<text x=\"{LEFT}\" y=\"{y}\" fill=\"#444\" font-size=\"11\">{}</text>",
+            escape(&line),
+            y = HEIGHT - 8.0 - 13.0 * (shown - 1 - i) as f64,
+        ));
+    }
+    out.push_str("</svg>");
     out
 }
 

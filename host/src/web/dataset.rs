@@ -12,11 +12,12 @@ use crate::api::params::{Mode, parse};
 use crate::api::{ApiError, AppState, PathParams, all_formats};
 use crate::store::{Cell, ColumnMeta, ColumnType, DatasetMeta, Page, StoreError};
 
-/// The query without `lang`: what the store reads.
+/// The query without `lang` and without empty fields (the filter form sends every field;
+/// an empty one means "no filter" to a reader, not "equals the empty string").
 fn data_query(query: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
-        .filter(|(k, _)| k != "lang")
+        .filter(|(k, v)| k != "lang" && !v.is_empty())
         .collect()
 }
 

@@ -127,7 +127,7 @@ pub fn by_unit(value: f64, unit: Option<&str>, lang: Lang) -> String {
     let unit = unit.unwrap_or("").to_lowercase();
     if unit.starts_with("rupiah") {
         rupiah_short(value, lang)
-    } else if unit.starts_with("persen") || unit == "%" {
+    } else if unit.starts_with("persen") || unit.starts_with("percent") || unit == "%" {
         percent(value, lang)
     } else if unit == "tahun" {
         format!("{value}")

@@ -200,6 +200,30 @@ pub async fn page(
             lang,
         )));
     }
+    if let Some(id) = resource.strip_suffix(".png") {
+        let (result, table) = compute(&app, id.to_string(), params).await?;
+        let svg = chart::svg(&chart_of(&result, &table, lang), lang);
+        let png = tokio::task::spawn_blocking(move || super::png::render(&svg, 2.0))
+            .await
+            .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?
+            .map_err(|e| {
+                tracing::error!(error = %e, "PNG chart failed");
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "the chart could not be drawn as PNG",
+                    "the SVG version is at the same address with .svg",
+                )
+            })?;
+        return Ok((
+            [
+                (CONTENT_TYPE, "image/png"),
+                (CACHE_CONTROL, "public, max-age=60"),
+            ],
+            png,
+        )
+            .into_response());
+    }
     let id = resource;
     let (result, table) = compute(&app, id.clone(), params.clone()).await?;
     let Some(info) = result.plugin.indicator_info() else {
@@ -237,7 +261,7 @@ pub async fn page(
         title = super::escape(&t(&info.title)),
     );
     let citation = source_line(&table, lang);
-    let (year, accessed_on) = accessed();
+    let (year, accessed_parts, accessed_on) = accessed();
     let publisher = table.publisher.clone();
     let plain = format!(
         "{} — {}. {} {}",
@@ -261,7 +285,7 @@ pub async fn page(
         "publisher": publisher,
         "version": format!("{} {}", lang.pick("revisi data", "data revision"), result.revision),
         "issued": {"date-parts": [[year]]},
-        "accessed": {"date-parts": [[accessed_on]]},
+        "accessed": {"date-parts": [accessed_parts]},
         "URL": page_url,
         "note": citation,
     }]))
@@ -277,7 +301,7 @@ pub async fn page(
             p { (t(&info.description)) }
             figure {
                 (PreEscaped(&chart))
-                figcaption { (citation) " " a href=(with_lang(format!("/indicators/{id}.svg"))) { "SVG" } }
+                figcaption { (citation) " " a href=(with_lang(format!("/indicators/{id}.svg"))) { "SVG" } " · " a href=(with_lang(format!("/indicators/{id}.png"))) { "PNG" } }
             }
             @if !info.parameters.is_empty() {
                 form method="get" action=(format!("/indicators/{id}")) {
@@ -350,16 +374,13 @@ pub async fn page(
 }
 
 /// Today's date (UTC): when the reader looked the figure up, for the citation's access date.
-fn accessed() -> (i64, String) {
+fn accessed() -> (i64, [i64; 3], String) {
     let now = time::OffsetDateTime::now_utc();
+    let parts = [now.year() as i64, now.month() as i64, now.day() as i64];
     (
-        now.year() as i64,
-        format!(
-            "{:04}-{:02}-{:02}",
-            now.year(),
-            now.month() as u8,
-            now.day()
-        ),
+        parts[0],
+        parts,
+        format!("{:04}-{:02}-{:02}", parts[0], parts[1], parts[2]),
     )
 }
 

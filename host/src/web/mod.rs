@@ -7,6 +7,7 @@ pub mod format;
 mod home;
 mod indicator;
 mod plugins;
+mod png;
 mod sources;
 mod sql;
 

@@ -49,6 +49,42 @@ async fn home_lists_datasets_indicators_and_revisions_in_under_100_kb() {
     assert!(html.contains("Revisi terbaru"));
     let (_, english) = get_text(&server.url("/?lang=en")).await;
     assert!(english.contains("<html lang=\"en\">") && english.contains("Latest revisions"));
+
+    // Accept-Language picks English when the reader ranks it first; the switch back to
+    // Indonesian says so explicitly, and the page varies by the header.
+    let response = client()
+        .get(server.url("/"))
+        .header("accept-language", "en-GB,en;q=0.9,id;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    let varies = response.headers().get_all("vary").iter().any(|v| {
+        v.to_str()
+            .unwrap_or("")
+            .to_lowercase()
+            .contains("accept-language")
+    });
+    assert!(varies, "{:?}", response.headers());
+    let negotiated = response.text().await.unwrap();
+    assert!(negotiated.contains("<html lang=\"en\">"));
+    assert!(
+        negotiated.contains("href=\"/?lang=id\""),
+        "a visible switch to Indonesian"
+    );
+    let response = client()
+        .get(server.url("/?lang=id"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<html lang=\"id\">"),
+        "?lang wins"
+    );
 }
 
 #[tokio::test]

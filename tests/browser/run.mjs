@@ -23,7 +23,8 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
   ],
 });
-const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 900 } });
+// An Indonesian reader's browser: the pages must come in Indonesian without asking.
+const context = await browser.newContext({ acceptDownloads: true, locale: 'id-ID', viewport: { width: 1200, height: 900 } });
 const page = await context.newPage();
 const problems = [];
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -82,11 +82,11 @@ fn raw(c: Cell<'_>) -> String {
 }
 
 pub async fn page(
+    lang: Lang,
     State(app): State<AppState>,
     PathParams(id): PathParams<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let pairs = data_query(query.as_deref());
     let data_qs = encode(&pairs);
     let parsed = parse(Some(&data_qs), Mode::Page).map_err(ApiError::from);

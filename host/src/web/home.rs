@@ -7,10 +7,10 @@ use super::{Lang, escape, group_thousands, layout};
 use crate::api::{ApiError, AppState};
 
 pub async fn home(
+    lang: Lang,
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let (datasets, revisions) = app
         .store
         .read(|session| Ok((session.datasets(true)?, session.revisions(None, 5)?)))

@@ -186,12 +186,12 @@ fn svg_response(svg: String) -> Response {
 
 /// `/indicators/{id}` and `/indicators/{id}.svg`.
 pub async fn page(
+    lang: Lang,
     State(app): State<AppState>,
     PathParams(resource): PathParams<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let params = parameters(query.as_deref());
     if let Some(id) = resource.strip_suffix(".svg") {
         let (result, table) = compute(&app, id.to_string(), params).await?;
@@ -386,11 +386,11 @@ fn accessed() -> (i64, [i64; 3], String) {
 
 /// `/embed/indicators/{id}`: the chart alone, for an iframe, with a link back.
 pub async fn embed(
+    lang: Lang,
     State(app): State<AppState>,
     PathParams(id): PathParams<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let params = parameters(query.as_deref());
     let (result, table) = compute(&app, id.clone(), params).await?;
     let svg = chart::svg(&chart_of(&result, &table, lang), lang);

@@ -10,10 +10,10 @@ use super::{Lang, layout};
 use crate::api::{ApiError, AppState};
 
 pub async fn page(
+    lang: Lang,
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let plugins = app.plugins.plugins();
     let limits = *app.plugins.limits();
     let ms = |v: Option<f64>| {

@@ -119,10 +119,10 @@ fn value<'a>(row: &'a Row, column: &str) -> &'a str {
 }
 
 pub async fn page(
+    lang: Lang,
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let store = app.store.clone();
     let (sources_meta, sources, by_source, conflict_sets, datasets) =
         tokio::task::spawn_blocking(move || -> Result<_, StoreError> {

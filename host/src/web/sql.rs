@@ -143,11 +143,11 @@ fn pairs(query: Option<&str>) -> Vec<(String, String)> {
 }
 
 pub async fn sql_page(
+    lang: Lang,
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let pairs = pairs(query.as_deref());
     let sql = pairs
         .iter()
@@ -197,12 +197,12 @@ pub async fn sql_page(
 }
 
 pub async fn canned_page(
+    lang: Lang,
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     PathParams((dataset, name)): PathParams<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let lang = Lang::from_query(query.as_deref());
     let id = dataset.clone();
     let queries = app.store.read(move |session| session.queries(&id)).await?;
     let canned = queries

@@ -29,6 +29,46 @@ fn watch(dir: &Path) {
     }
 }
 
+/// Authors of the first-party plugins, as their metadata section names them.
+const PLUGIN_AUTHORS: &str = "logam contributors";
+
+/// The `license` of the plugins workspace (`[workspace.package]`).
+fn workspace_licence(plugins: &Path) -> String {
+    fs::read_to_string(plugins.join("Cargo.toml"))
+        .ok()
+        .and_then(|manifest| {
+            manifest.lines().find_map(|l| {
+                l.trim()
+                    .strip_prefix("license = ")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+        })
+        .unwrap_or_else(|| "Apache-2.0".into())
+}
+
+fn leb128(mut value: usize, out: &mut Vec<u8>) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Appends a custom section (id 0: name, then bytes) to a component.
+fn custom_section(component: &mut Vec<u8>, name: &str, content: &str) {
+    let mut body = Vec::new();
+    leb128(name.len(), &mut body);
+    body.extend_from_slice(name.as_bytes());
+    body.extend_from_slice(content.as_bytes());
+    component.push(0);
+    leb128(body.len(), component);
+    component.extend_from_slice(&body);
+}
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let root = manifest_dir
@@ -95,9 +135,18 @@ fn main() {
             .unwrap_or_else(|| member.replace('-', "_"));
         let wasm = built.join(format!("{package}.wasm"));
         assert!(wasm.is_file(), "{} was not built", wasm.display());
+        // Who wrote it and under which licence travel with the component, as the
+        // tool-conventions metadata custom sections `authors` and `licenses` (what
+        // `wasm-tools metadata add` writes), so the host reads them like any plugin's.
+        let mut bytes = fs::read(&wasm).expect("read a built component");
+        custom_section(&mut bytes, "authors", PLUGIN_AUTHORS);
+        custom_section(&mut bytes, "licenses", &workspace_licence(&plugins));
+        let bundled =
+            PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR")).join(format!("{member}.wasm"));
+        fs::write(&bundled, bytes).expect("write a bundled component");
         generated.push_str(&format!(
             "    ({member:?}, include_bytes!({:?})),\n",
-            wasm.display().to_string()
+            bundled.display().to_string()
         ));
     }
     generated.push_str("];\n");

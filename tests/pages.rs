@@ -315,4 +315,6 @@ async fn the_plugins_page_lists_what_runs() {
         assert!(html.contains(&format!(">{id}<")), "{id}");
     }
     assert!(html.contains("bawaan") && html.contains("2.000 ms"));
+    // Authors and licence come from the components' own metadata sections.
+    assert!(html.contains("logam contributors") && html.contains("Apache-2.0"));
 }

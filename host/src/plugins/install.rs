@@ -233,6 +233,7 @@ impl PluginHost {
             seq: install.map(|i| i.seq),
             installed_at: install.map(|i| i.installed_at.clone()),
             enabled: true,
+            metadata: super::metadata::read(bytes),
             code,
         })
     }

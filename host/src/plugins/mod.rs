@@ -18,6 +18,7 @@ mod exporter;
 mod fault;
 mod indicator;
 mod install;
+mod metadata;
 mod registry;
 mod sandbox;
 pub mod watch;
@@ -37,6 +38,7 @@ pub use check::CheckReport;
 pub use convert::{exporter_info_json, indicator_info_json};
 pub use exporter::WasmExporter;
 pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
+pub use metadata::Metadata;
 pub use registry::{Plugin, Registry, Source, StatsSnapshot};
 pub use sandbox::Limits;
 

@@ -78,6 +78,8 @@ pub struct Plugin {
     pub seq: Option<i64>,
     pub installed_at: Option<String>,
     pub enabled: bool,
+    /// Authors, licence, source from the component's metadata sections, where present.
+    pub metadata: super::Metadata,
     pub code: Code,
     pub stats: Arc<Stats>,
 }

@@ -40,6 +40,8 @@ pub async fn page(
                 th scope="col" { (lang.pick("Versi", "Version")) }
                 th scope="col" { (lang.pick("Status", "Status")) }
                 th scope="col" { (lang.pick("Asal", "Source")) }
+                th scope="col" { (lang.pick("Pembuat", "Authors")) }
+                th scope="col" { (lang.pick("Lisensi", "Licence")) }
                 th scope="col" { "sha256" }
                 th scope="col" { (lang.pick("Panggilan", "Calls")) }
                 th scope="col" { (lang.pick("Galat", "Errors")) }
@@ -56,6 +58,8 @@ pub async fn page(
                     td { (p.version) }
                     td { (if p.enabled { lang.pick("aktif", "active") } else { lang.pick("nonaktif", "disabled") }) }
                     td { (match p.source.kind() { "bundled" => lang.pick("bawaan", "bundled"), "folder" => lang.pick("folder", "folder"), _ => lang.pick("diunggah", "uploaded") }) }
+                    td { (p.metadata.authors.clone().unwrap_or_else(|| lang.pick("tidak diketahui", "unknown").into())) }
+                    td { (p.metadata.licence.clone().unwrap_or_else(|| lang.pick("tidak diketahui", "unknown").into())) }
                     td { code title=(p.sha256) { (p.sha256.get(..12).unwrap_or(&p.sha256)) "…" } }
                     td class="num" { (number(stats.calls as f64, 0, lang)) }
                     td class="num" { (number(stats.errors as f64, 0, lang)) }

@@ -1255,3 +1255,46 @@ async fn concurrent_readers_all_get_consistent_answers() {
         task.await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn csv_exports_write_formula_like_text_as_text() {
+    let server = Server::seeded();
+    let store = logam::store::Store::open(
+        &server.db,
+        &logam::store::OpenOptions {
+            seed_if_new: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let row = json!({"kode": "99998", "versi": "KBLI 2020",
+                     "uraian_en": "=HYPERLINK(\"http://example.invalid\",\"klik\")",
+                     "uraian_id": "-2+3", "catatan": "@SUM(A1)", "sumber_id": "bps-kbli-2020"});
+    store
+        .append_rows_blocking(
+            "kbli",
+            &[row.as_object().unwrap().clone()],
+            "test",
+            "formulas",
+        )
+        .unwrap();
+    let (status, csv) = get_text(&server.url("/api/datasets/kbli/rows.csv?kode=99998")).await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let record = reader.records().next().unwrap().unwrap();
+    let field = |name: &str| {
+        record
+            .get(headers.iter().position(|h| h == name).unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        field("uraian_en"),
+        "'=HYPERLINK(\"http://example.invalid\",\"klik\")"
+    );
+    assert_eq!(field("uraian_id"), "'-2+3");
+    assert_eq!(field("catatan"), "'@SUM(A1)");
+    // JSON keeps the text exactly as stored.
+    let (_, page) = get_json(&server.url("/api/datasets/kbli/rows?kode=99998")).await;
+    assert_eq!(page["rows"][0]["uraian_id"], "-2+3");
+}

@@ -1,5 +1,10 @@
 //! CSV as RFC 4180 (CRLF line ends, quotes only where needed), UTF-8, one header row, by the
 //! `csv` crate.
+//!
+//! Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
+//! or a carriage return: OWASP's list for CSV injection) is written with a leading `'`, which
+//! Excel and LibreOffice take as "this is text" and do not show. Numbers are never text, so
+//! a negative number stays a number.
 
 use std::io::Write as _;
 
@@ -26,6 +31,14 @@ impl CsvExporter {
             field: Vec::with_capacity(64),
         }
     }
+}
+
+/// Whether a spreadsheet opening the file would read this text as a formula.
+fn starts_like_a_formula(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
 }
 
 fn failed(err: impl std::fmt::Display) -> ExportError {
@@ -61,7 +74,12 @@ impl Exporter for CsvExporter {
                     Cell::Real(r) => {
                         let _ = write!(self.field, "{r}");
                     }
-                    Cell::Text(t) => self.field.extend_from_slice(t.as_bytes()),
+                    Cell::Text(t) => {
+                        if starts_like_a_formula(t) {
+                            self.field.push(b'\'');
+                        }
+                        self.field.extend_from_slice(t.as_bytes())
+                    }
                     Cell::Boolean(b) => {
                         self.field
                             .extend_from_slice(if b { b"true" } else { b"false" })
@@ -76,5 +94,27 @@ impl Exporter for CsvExporter {
 
     fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), ExportError> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        for formula in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert!(starts_like_a_formula(formula), "{formula:?}");
+        }
+        for plain in ["Rp250 juta", "2021", "", " =x", "a=b"] {
+            assert!(!starts_like_a_formula(plain), "{plain:?}");
+        }
     }
 }

@@ -206,6 +206,60 @@ async fn data_json_passes_the_project_open_data_v1_1_schema() {
     );
 }
 
+/// The one result the DCAT-AP 3.0.0 shapes give for every conforming catalog: their
+/// "Dataset in series" shape targets every `dcat:Dataset` and asks each for a `dcat:inSeries`,
+/// though the specification makes that property apply only to datasets that belong to a
+/// series (and ours belong to none). ckanext-dcat's SHACL tests keep a list of known failures
+/// for the same reason.
+const DCAT_AP_3_0_0_IN_SERIES_ERRATUM: &str = "https://semiceu.github.io//DCAT-AP/releases/3.0.0#DatasetInSeriesShape/f1d864889254a8950dbca6e8836c6c796202980c";
+
+/// `pyshacl` on a JSON-LD document against the vendored DCAT-AP 3.0.0 shapes: the results as
+/// (source shape, result path), and the human-readable report for failure messages.
+fn dcat_ap_results(document: &Path) -> (Vec<(String, String)>, String) {
+    let shapes = standards().join("dcat-ap-3.0.0/dcat-ap-SHACL.ttl");
+    let run = |format: &str| {
+        run_tool(
+            "pyshacl",
+            &[
+                "--shacl",
+                shapes.to_str().expect("utf-8"),
+                "--shacl-file-format",
+                "turtle",
+                "--data-file-format",
+                "json-ld",
+                "--format",
+                format,
+                document.to_str().expect("utf-8"),
+            ],
+        )
+    };
+    let human = printed(&run("human"));
+    let output = run("json-ld");
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("pyshacl gave no JSON-LD report ({e}):\n{human}"));
+    const SH: &str = "http://www.w3.org/ns/shacl#";
+    let results = report
+        .as_array()
+        .expect("expanded JSON-LD")
+        .iter()
+        .filter(|node| {
+            node["@type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == &format!("{SH}ValidationResult")))
+        })
+        .map(|node| {
+            let first_id = |key: &str| {
+                node[format!("{SH}{key}")][0]["@id"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            };
+            (first_id("sourceShape"), first_id("resultPath"))
+        })
+        .collect();
+    (results, human)
+}
+
 #[tokio::test]
 async fn catalog_jsonld_conforms_to_the_dcat_ap_3_shapes() {
     let server = Server::seeded();
@@ -223,25 +277,15 @@ async fn catalog_jsonld_conforms_to_the_dcat_ap_3_shapes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let document = dir.path().join("catalog.jsonld");
     std::fs::write(&document, &body).expect("write");
-    let shapes = standards().join("dcat-ap-3.0.0/dcat-ap-SHACL.ttl");
-    let output = run_tool(
-        "pyshacl",
-        &[
-            "--shacl",
-            shapes.to_str().expect("utf-8"),
-            "--shacl-file-format",
-            "turtle",
-            "--data-file-format",
-            "json-ld",
-            document.to_str().expect("utf-8"),
-        ],
-    );
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && text.contains("Conforms: True"),
-        "{}",
-        printed(&output)
-    );
+    let (results, report) = dcat_ap_results(&document);
+    let unexpected: Vec<&(String, String)> = results
+        .iter()
+        .filter(|(shape, path)| {
+            !(shape == DCAT_AP_3_0_0_IN_SERIES_ERRATUM
+                && path == "http://www.w3.org/ns/dcat#inSeries")
+        })
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}\n{report}");
 
     let catalog: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(catalog["@type"], "dcat:Catalog");
@@ -266,6 +310,34 @@ async fn catalog_jsonld_conforms_to_the_dcat_ap_3_shapes() {
             .await
             .into_keys()
             .collect::<BTreeSet<_>>()
+    );
+}
+
+#[tokio::test]
+async fn a_dataset_without_a_title_is_caught_by_the_dcat_ap_shapes() {
+    // The shapes must really be checked: a dataset stripped of its mandatory title and a
+    // distribution stripped of its access URL are both reported.
+    let server = Server::seeded();
+    let (status, mut catalog) = get_json(&server.url("/catalog.jsonld")).await;
+    assert_eq!(status, 200);
+    let dataset = &mut catalog["dcat:dataset"][0];
+    dataset
+        .as_object_mut()
+        .expect("dataset")
+        .remove("dct:title");
+    dataset["dcat:distribution"][0]
+        .as_object_mut()
+        .expect("distribution")
+        .remove("dcat:accessURL");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let document = dir.path().join("catalog.jsonld");
+    std::fs::write(&document, catalog.to_string()).expect("write");
+    let (results, report) = dcat_ap_results(&document);
+    let paths: BTreeSet<&str> = results.iter().map(|(_, path)| path.as_str()).collect();
+    assert!(paths.contains("http://purl.org/dc/terms/title"), "{report}");
+    assert!(
+        paths.contains("http://www.w3.org/ns/dcat#accessURL"),
+        "{report}"
     );
 }
 

@@ -398,6 +398,9 @@ fn location_node(spatial: &Bilingual) -> Value {
     })
 }
 
+/// DCAT-AP 3 checks the range of each property with `sh:class` against the types the
+/// document itself states (a validator does no inference), so every linked node names its
+/// class, down to `rdfs:Resource` for download URLs and related documents.
 fn dcat_document(base: &str, snapshot: &Snapshot) -> Value {
     let settings = &snapshot.settings;
     let publisher_id = format!("{base}/#publisher");
@@ -515,7 +518,7 @@ fn dcat_dataset(base: &str, settings: &Settings, publisher_id: &str, entry: &Ent
         .iter()
         .map(|citation| {
             let mut node = json!({
-                "@type": "foaf:Document",
+                "@type": ["rdfs:Resource", "foaf:Document"],
                 "rdfs:label": citation_text(citation),
             });
             if let (Some(url), Value::Object(map)) = (&citation.url, &mut node) {
@@ -541,8 +544,8 @@ fn dcat_dataset(base: &str, settings: &Settings, publisher_id: &str, entry: &Ent
                             {"@value": format!("Semua baris ({file_type})"), "@language": "id"},
                             {"@value": format!("All rows ({file_type})"), "@language": "en"},
                         ],
-                        "dcat:accessURL": {"@id": download},
-                        "dcat:downloadURL": {"@id": download},
+                        "dcat:accessURL": {"@id": download, "@type": "rdfs:Resource"},
+                        "dcat:downloadURL": {"@id": download, "@type": "rdfs:Resource"},
                         "dcat:mediaType": {
                             "@id": format!("{IANA_MEDIA_TYPES}{media_type}"),
                             "@type": "dct:MediaType",

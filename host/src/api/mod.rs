@@ -5,6 +5,7 @@
 
 mod admin;
 pub(crate) mod caching;
+mod catalog;
 mod datasets;
 mod download;
 mod error;
@@ -79,6 +80,13 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api", get(index))
         .route("/api/formats", get(formats))
+        .route("/catalog.jsonld", get(catalog::dcat))
+        .route("/data.json", get(catalog::pod))
+        .route("/datapackage.json", get(catalog::package))
+        .route(
+            "/datasets/{id}/datapackage.json",
+            get(catalog::dataset_package),
+        )
         .route("/api/datasets", get(datasets::list))
         .route("/api/datasets/{id}", get(datasets::show))
         .route("/api/datasets/{id}/revisions", get(datasets::revisions))
@@ -187,7 +195,11 @@ async fn index(headers: axum::http::HeaderMap) -> Response {
                 "indicator": "/api/indicators/{id}[.ext]",
                 "plugins": "/api/plugins",
                 "queries": "/api/datasets/{id}/queries",
-                "health": "/healthz"
+                "health": "/healthz",
+                "dcat": "/catalog.jsonld (DCAT-AP 3, JSON-LD)",
+                "data_json": "/data.json (Project Open Data v1.1)",
+                "datapackage": "/datapackage.json (Frictionless Data Package, every dataset)",
+                "dataset_datapackage": "/datasets/{id}/datapackage.json"
             },
             "parameters": {
                 "col=value": "exact match on a column",

@@ -30,7 +30,7 @@ pub use catalog::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, DatasetState, 
 pub use error::{QueryError, StoreError};
 pub use plugins::{NewInstall, PluginInstall};
 pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};
-pub use read::{Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
+pub use read::{ColumnProfile, Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
 pub use sql::{
     DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
 };

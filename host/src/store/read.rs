@@ -35,6 +35,15 @@ pub struct Facet {
     pub truncated: bool,
 }
 
+/// See [`ReadSession::column_profile`]. `min` and `max` are null when every value is.
+#[derive(Debug, Clone)]
+pub struct ColumnProfile {
+    pub min: serde_json::Value,
+    pub max: serde_json::Value,
+    /// Distinct lengths in characters of the non-null values (as text), ascending.
+    pub lengths: Vec<i64>,
+}
+
 /// One page of rows with what the client asked to know about the whole filtered set.
 #[derive(Debug)]
 pub struct Page {
@@ -390,6 +399,41 @@ impl<'c> ReadSession<'c> {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(queries)
+    }
+
+    /// The shape of one column's values, for describing it to catalogs without sending its
+    /// rows: partial ISO dates (`2021`, `2021-06`) are valid here, and a Table Schema `date`
+    /// field would reject them, so the describer needs to know which lengths occur.
+    pub fn column_profile(
+        &self,
+        meta: &DatasetMeta,
+        column: &str,
+    ) -> Result<ColumnProfile, StoreError> {
+        let (_, column) = meta.column(column).ok_or_else(|| {
+            StoreError::Query(super::QueryError::UnknownColumn {
+                dataset: meta.id.clone(),
+                column: column.to_string(),
+                known: meta.column_names(),
+            })
+        })?;
+        let (min, max) = self
+            .conn
+            .prepare(&format!(
+                "SELECT min(\"{0}\"), max(\"{0}\") FROM \"{1}\"",
+                column.name, meta.table
+            ))?
+            .query_row([], |r| {
+                Ok((cell_json(r.get_ref(0)?), cell_json(r.get_ref(1)?)))
+            })?;
+        let lengths = self
+            .conn
+            .prepare(&format!(
+                "SELECT DISTINCT length(\"{0}\") FROM \"{1}\" WHERE \"{0}\" IS NOT NULL ORDER BY 1",
+                column.name, meta.table
+            ))?
+            .query_map([], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ColumnProfile { min, max, lengths })
     }
 
     /// A fingerprint of every dataset's state, for caching catalog-wide responses.

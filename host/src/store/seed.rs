@@ -22,6 +22,26 @@ pub struct CatalogSettings {
     pub sources_dataset: String,
     #[serde(default)]
     pub description: Option<super::Bilingual>,
+    /// The catalog's own title, for harvesters (DCAT, data.json, Data Package).
+    #[serde(default)]
+    pub title: Option<super::Bilingual>,
+    /// Where harvesters send questions about the data (`mailto:` in data.json).
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// The area every dataset covers, in words.
+    #[serde(default)]
+    pub spatial: Option<super::Bilingual>,
+    #[serde(default)]
+    pub keywords: Option<Keywords>,
+}
+
+/// Search words that apply to every dataset, per language.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Keywords {
+    #[serde(default)]
+    pub id: Vec<String>,
+    #[serde(default)]
+    pub en: Vec<String>,
 }
 
 /// One embedded dataset: its metadata and its rows as CSV text.
@@ -151,14 +171,34 @@ pub(crate) fn seed(conn: &mut Connection) -> Result<(), StoreError> {
             [key, value],
         )?;
     }
-    if let Some(description) = &settings.description {
-        for (key, value) in [
-            ("description_id", description.id.as_str()),
-            ("description_en", description.en.as_str()),
-        ] {
+    for (prefix, text) in [
+        ("description", &settings.description),
+        ("title", &settings.title),
+        ("spatial", &settings.spatial),
+    ] {
+        if let Some(text) = text {
+            for (language, value) in [("id", text.id.as_str()), ("en", text.en.as_str())] {
+                tx.execute(
+                    "INSERT OR REPLACE INTO _logam_meta(key, value) VALUES (?1, ?2)",
+                    [format!("{prefix}_{language}").as_str(), value],
+                )?;
+            }
+        }
+    }
+    if let Some(email) = &settings.contact_email {
+        tx.execute(
+            "INSERT OR REPLACE INTO _logam_meta(key, value) VALUES ('contact_email', ?1)",
+            [email],
+        )?;
+    }
+    if let Some(keywords) = &settings.keywords {
+        // One setting per language, a JSON list, so a keyword may contain any character.
+        for (key, words) in [("keywords_id", &keywords.id), ("keywords_en", &keywords.en)] {
+            let value = serde_json::to_string(words)
+                .map_err(|e| StoreError::Seed(format!("data/catalog.toml keywords: {e}")))?;
             tx.execute(
                 "INSERT OR REPLACE INTO _logam_meta(key, value) VALUES (?1, ?2)",
-                [key, value],
+                [key, value.as_str()],
             )?;
         }
     }

@@ -92,6 +92,12 @@ pub struct Recorder {
     paths: Vec<&'static str>,
 }
 
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder::new()
+    }
+}
+
 impl Recorder {
     pub fn new() -> Self {
         Recorder {
@@ -393,8 +399,16 @@ impl Op {
         self
     }
 
+    /// Every operation may meet hyper's limit on the request line before logam sees it.
     fn build(self) -> Operation {
-        self.builder.build()
+        self.builder
+            .response(
+                "414",
+                ResponseBuilder::new()
+                    .description("URI too long: refused by the HTTP layer, without a body.")
+                    .build(),
+            )
+            .build()
     }
 }
 
@@ -575,8 +589,8 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
         )
         .params([query(
             "lang",
-            json!({"type": "string", "enum": ["id", "en"]}),
-            "Page language: `en` for English, Indonesian otherwise.",
+            json!({"type": "string"}),
+            "Page language: `en` for English; any other value (or none) gives Indonesian.",
         )])
         .ok(ResponseBuilder::new()
             .description("The page.")
@@ -1078,7 +1092,7 @@ fn row_parameters(export: bool) -> Vec<Parameter> {
         ),
         query(
             "_as_of",
-            json!({"type": "integer", "minimum": 0}),
+            json!({"type": "integer", "minimum": 1}),
             "A revision number: the data as it was then, citable forever.",
         ),
     ];
@@ -1131,7 +1145,7 @@ fn sql_parameters(adhoc: bool, json_output: Option<&str>) -> Vec<Parameter> {
     ));
     out.push(query(
         "_as_of",
-        json!({"type": "integer", "minimum": 0}),
+        json!({"type": "integer", "minimum": 1}),
         "Read every table as it was at this revision.",
     ));
     if json_output.is_some() {

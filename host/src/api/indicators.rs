@@ -84,7 +84,9 @@ pub async fn show(
     let mut bom = false;
     for (key, value) in pairs {
         match key.as_str() {
-            "_bom" if extension.as_deref() == Some("csv") => bom = value != "0",
+            "_bom" if extension.as_deref() == Some("csv") => {
+                bom = super::params::flag(&key, &value)?
+            }
             _ if key.starts_with('_') => {
                 return Err(QueryError::UnknownParameter {
                     parameter: key.chars().take(100).collect(),

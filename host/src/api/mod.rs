@@ -4,12 +4,14 @@
 //! call the store or an exporter, and shape the response; they never write SQL.
 
 mod admin;
+mod api_docs;
 pub(crate) mod caching;
 mod catalog;
 mod datasets;
 mod download;
 mod error;
 mod indicators;
+pub mod openapi;
 pub(crate) mod params;
 mod plugins;
 mod rows;
@@ -76,7 +78,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             admin::require_admin,
         ));
-    let api = Router::new()
+    // Open routes go through the recorder, which checks them against the OpenAPI route list.
+    let api = openapi::Recorder::new()
         .route("/healthz", get(healthz))
         .route("/api", get(index))
         .route("/api/formats", get(formats))
@@ -111,6 +114,8 @@ pub fn app(state: AppState) -> Router {
             "/api/sql.ndjson",
             get(sql::sql_ndjson_get).post(sql::sql_ndjson_post),
         )
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/api/docs", get(api_docs::page))
         .merge(crate::web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
         .merge(admin)
@@ -199,7 +204,9 @@ async fn index(headers: axum::http::HeaderMap) -> Response {
                 "dcat": "/catalog.jsonld (DCAT-AP 3, JSON-LD)",
                 "data_json": "/data.json (Project Open Data v1.1)",
                 "datapackage": "/datapackage.json (Frictionless Data Package, every dataset)",
-                "dataset_datapackage": "/datasets/{id}/datapackage.json"
+                "dataset_datapackage": "/datasets/{id}/datapackage.json",
+                "openapi": "/openapi.json",
+                "docs": "/api/docs"
             },
             "parameters": {
                 "col=value": "exact match on a column",
@@ -232,11 +239,22 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
     ))
 }
 
-async fn method_not_allowed(method: Method) -> ApiError {
-    ApiError::new(
+/// RFC 9110 wants `Allow` on a 405; the route's methods come from the OpenAPI route list.
+async fn method_not_allowed(method: Method, route: Option<axum::extract::MatchedPath>) -> Response {
+    let allow = route
+        .and_then(|r| openapi::allowed_methods(r.as_str()))
+        .unwrap_or_else(|| "GET, HEAD".to_string());
+    let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("{method} is not allowed here"),
-        "the open API is read-only: use GET",
+        format!("this resource answers {allow}"),
     )
+    .into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, value);
+    }
+    response
 }

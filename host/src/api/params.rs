@@ -34,7 +34,7 @@ fn invalid(parameter: &str, value: &str, expected: &str) -> QueryError {
     }
 }
 
-fn flag(parameter: &str, value: &str) -> Result<bool, QueryError> {
+pub(super) fn flag(parameter: &str, value: &str) -> Result<bool, QueryError> {
     match value {
         "1" | "true" | "" => Ok(true),
         "0" | "false" => Ok(false),
@@ -165,7 +165,14 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                         return Err(invalid(key, value, &format!("at most {MAX_FACETS} facets")));
                     }
                 }
-                "q" => request.search = Some(value.clone()),
+                "q" => {
+                    // SQLite's FTS5 reads a NUL as the end of the phrase (an "unterminated
+                    // string" error, a 500); no one searches for one.
+                    if value.contains('\0') {
+                        return Err(invalid(key, value, "text without NUL characters"));
+                    }
+                    request.search = Some(value.clone());
+                }
                 "as_of" => {
                     request.as_of = Some(
                         value
@@ -241,6 +248,12 @@ mod tests {
         }
         let (request, _) = parse(Some("_size=5000"), Mode::Export { csv: true }).unwrap();
         assert_eq!(request.limit, Some(5000));
+    }
+
+    #[test]
+    fn search_text_with_a_nul_is_refused() {
+        let err = parse(Some("_q=a%00b"), Mode::Page).unwrap_err();
+        assert_eq!(err.code(), "invalid_value");
     }
 
     #[test]

@@ -216,9 +216,7 @@ fn read_request(
                         .map_err(|_| invalid(&key, &value, "a revision number"))?,
                 )
             }
-            "_bom" if output == Output::Export("csv") => {
-                bom = matches!(value.as_str(), "1" | "true" | "")
-            }
+            "_bom" if output == Output::Export("csv") => bom = super::params::flag(&key, &value)?,
             "lang" => {}
             _ if key.starts_with('_') || key == "sql" => {
                 return Err(QueryError::UnknownParameter {

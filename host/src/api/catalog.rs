@@ -114,25 +114,10 @@ pub async fn dataset_package(
     ))
 }
 
-/// The scheme and host that links in a catalog start with. Harvesters store the links they
-/// read and follow them later from elsewhere, so they must be absolute: taken from the Host the
-/// request was sent to (and `X-Forwarded-Proto: https` behind a TLS proxy), as the rows API
-/// does for `next_url`. A Host with unexpected characters is ignored rather than echoed.
+/// Harvesters store the links they read and follow them later from elsewhere, so catalog
+/// links are absolute.
 fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    host.map(|h| format!("{scheme}://{h}")).unwrap_or_default()
+    super::public_base(headers)
 }
 
 fn tagged(headers: &HeaderMap, value: &Value, content_type: &'static str) -> Response {

@@ -167,6 +167,27 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
+/// `scheme://host` as the client addressed this server, for links that are copied, stored
+/// or followed later from elsewhere (next pages, catalogs, citations, embed snippets): the
+/// Host header (and `X-Forwarded-Proto: https` behind a TLS proxy). A Host with unexpected
+/// characters is ignored rather than echoed, and then links stay relative.
+pub fn public_base(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    host.map(|h| format!("{scheme}://{h}")).unwrap_or_default()
+}
+
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     app.store.read(|session| session.catalog_version()).await?;
     // A health check must reach the server every time.

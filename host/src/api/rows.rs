@@ -77,19 +77,7 @@ fn next_url_base(headers: &HeaderMap, uri: &Uri, query: Option<&str>) -> String 
             form_urlencoded::parse(query.unwrap_or("").as_bytes()).filter(|(k, _)| k != "_next"),
         )
         .finish();
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    let prefix = host.map(|h| format!("{scheme}://{h}")).unwrap_or_default();
+    let prefix = super::public_base(headers);
     let separator = if kept.is_empty() { "?" } else { "&" };
     let kept = if kept.is_empty() {
         String::new()

@@ -6,6 +6,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
+use super::format::plain;
 use super::format::{date, number};
 use super::{Lang, layout};
 use crate::api::params::{Mode, parse};
@@ -68,16 +69,6 @@ fn cell(c: Cell<'_>, column: &ColumnMeta, lang: Lang) -> String {
         Cell::Boolean(b) => lang
             .pick(if b { "ya" } else { "tidak" }, if b { "yes" } else { "no" })
             .into(),
-    }
-}
-
-fn raw(c: Cell<'_>) -> String {
-    match c {
-        Cell::Null => String::new(),
-        Cell::Integer(i) => i.to_string(),
-        Cell::Real(r) => r.to_string(),
-        Cell::Text(t) => t.to_string(),
-        Cell::Boolean(b) => b.to_string(),
     }
 }
 
@@ -234,8 +225,8 @@ fn render(
                                 @let value = page.batch.cell(positions[k], row);
                                 @let numeric = matches!(c.column_type, ColumnType::Integer | ColumnType::Real);
                                 td class=[numeric.then_some("num")] {
-                                    @if source_column.as_deref() == Some(c.name.as_str()) && !raw(value).is_empty() {
-                                        a href=(format!("/sources{}#{}", if lang == Lang::En { "?lang=en" } else { "" }, raw(value))) { (raw(value)) }
+                                    @if source_column.as_deref() == Some(c.name.as_str()) && !plain(value).is_empty() {
+                                        a href=(format!("/sources{}#{}", if lang == Lang::En { "?lang=en" } else { "" }, plain(value))) { (plain(value)) }
                                     } @else {
                                         (cell(value, c, lang))
                                     }

@@ -3,6 +3,18 @@
 //! "37,43 %"; "2 Juni 2021"), English notation on English pages.
 
 use super::Lang;
+use crate::store::Cell;
+
+/// A cell as plain text, as stored (no notation): for links, keys and comparisons.
+pub fn plain(cell: Cell<'_>) -> String {
+    match cell {
+        Cell::Null => String::new(),
+        Cell::Integer(i) => i.to_string(),
+        Cell::Real(r) => r.to_string(),
+        Cell::Text(t) => t.to_string(),
+        Cell::Boolean(b) => b.to_string(),
+    }
+}
 
 /// `value` with `decimals` decimals (trailing zeros of the fraction dropped), grouped in
 /// thousands: "71.428,57" / "71,428.57".

@@ -171,24 +171,7 @@ pub fn layout(lang: Lang, title: &str, path: &str, query: Option<&str>, body: &s
         .into_response()
 }
 
-/// `scheme://host` of this request as the client addressed it (for links meant to be copied:
-/// embed snippets, citations), or nothing when the Host header is absent or odd.
-pub fn public_base(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    host.map(|h| format!("{scheme}://{h}")).unwrap_or_default()
-}
+pub use crate::api::public_base;
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {

@@ -13,10 +13,11 @@ use axum::response::Response;
 use maud::html;
 
 use super::format::date;
+use super::format::plain;
 use super::{Lang, layout};
 use crate::api::{ApiError, AppState};
 use crate::store::{
-    Cell, DEFAULT_TIME_LIMIT, DatasetMeta, ReadPlan, RowRequest, SqlRequest, Store, StoreError,
+    DEFAULT_TIME_LIMIT, DatasetMeta, ReadPlan, RowRequest, SqlRequest, Store, StoreError,
 };
 
 /// Datasets up to this size are listed row by row under their sources; larger ones are linked.
@@ -24,16 +25,6 @@ const LISTED_ROWS: i64 = 5000;
 const CONFLICT_QUERY: &str = "sumber_bertentangan";
 
 type Row = Vec<(String, String)>;
-
-fn text(c: Cell<'_>) -> String {
-    match c {
-        Cell::Null => String::new(),
-        Cell::Integer(i) => i.to_string(),
-        Cell::Real(r) => r.to_string(),
-        Cell::Text(t) => t.to_string(),
-        Cell::Boolean(b) => b.to_string(),
-    }
-}
 
 /// Every row of a (small) dataset as (column, value) pairs.
 fn rows_of(store: &Store, meta: &DatasetMeta) -> Result<Vec<Row>, StoreError> {
@@ -49,7 +40,7 @@ fn rows_of(store: &Store, meta: &DatasetMeta) -> Result<Vec<Row>, StoreError> {
                     plan.output
                         .iter()
                         .zip(&names)
-                        .map(|(&p, n)| (n.clone(), text(batch.cell(p, r))))
+                        .map(|(&p, n)| (n.clone(), plain(batch.cell(p, r))))
                         .collect(),
                 );
             }
@@ -91,7 +82,7 @@ fn conflicts(store: &Store, meta: &DatasetMeta, sql: &str) -> Result<Conflicts, 
                     names
                         .iter()
                         .enumerate()
-                        .map(|(c, n)| (n.clone(), text(batch.cell(c, r))))
+                        .map(|(c, n)| (n.clone(), plain(batch.cell(c, r))))
                         .collect(),
                 );
             }

@@ -8,9 +8,10 @@ use std::ops::ControlFlow;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
+use super::format::plain;
 use super::{Lang, escape, layout};
 use crate::api::{ApiError, AppState, ClientAddr, PathParams, parameter_names};
-use crate::store::{Cell, DEFAULT_TIME_LIMIT, SqlRequest, StoreError};
+use crate::store::{DEFAULT_TIME_LIMIT, SqlRequest, StoreError};
 
 /// Rows shown on a page; the downloads hold everything.
 const PAGE_ROWS: usize = 1000;
@@ -21,16 +22,6 @@ struct Table {
     rows: Vec<Vec<String>>,
     revision: i64,
     truncated: bool,
-}
-
-fn cell_text(cell: Cell<'_>) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Integer(i) => i.to_string(),
-        Cell::Real(r) => r.to_string(),
-        Cell::Text(t) => t.to_string(),
-        Cell::Boolean(b) => b.to_string(),
-    }
 }
 
 async fn run(
@@ -66,7 +57,7 @@ async fn run(
                 for row in 0..batch.len() {
                     rows.push(
                         (0..batch.columns.len())
-                            .map(|c| cell_text(batch.cell(c, row)))
+                            .map(|c| plain(batch.cell(c, row)))
                             .collect(),
                     );
                 }

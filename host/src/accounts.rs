@@ -44,12 +44,12 @@ pub fn token_command(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::List { db } => {
             let store = open(&db)?;
             println!(
-                "{:<24} {:<12} {:<22} {:<22} LAST USED",
+                "{:<24} {:<12} {:<32} {:<32} LAST USED",
                 "NAME", "ROLE", "CREATED", "REVOKED"
             );
             for token in store.list_tokens()? {
                 println!(
-                    "{:<24} {:<12} {:<22} {:<22} {}",
+                    "{:<24} {:<12} {:<32} {:<32} {}",
                     token.name,
                     token.role.as_str(),
                     token.created_at,

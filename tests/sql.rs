@@ -494,13 +494,13 @@ async fn the_attack_corpus_is_refused_the_file_is_unchanged_and_the_api_keeps_an
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("logam.db");
     {
-        // Seed, then add the kind of internal tables later issues bring (tokens, plugin
+        // Seed, then fill the internal tables worth stealing (a token's hash, plugin
         // blobs), so the corpus can try to read them.
         drop(Server::start(&db));
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "CREATE TABLE _logam_tokens (name TEXT, secret TEXT);
-             INSERT INTO _logam_tokens VALUES ('admin', 'hash-of-a-secret');
+            "INSERT INTO _logam_tokens(name, role, salt, hash, created_at)
+                 VALUES ('admin', 'admin', x'00', x'0123', '2026-01-01T00:00:00Z');
              CREATE TABLE _logam_plugins (id TEXT, wasm BLOB);
              INSERT INTO _logam_plugins VALUES ('p', x'0061736d');
              PRAGMA wal_checkpoint(TRUNCATE);",

@@ -43,6 +43,11 @@ pub enum Command {
         /// Largest plugin upload, in MiB.
         #[arg(long, default_value_t = 32, env = "LOGAM_MAX_PLUGIN_MIB")]
         max_plugin_mib: usize,
+        /// Requests per minute one client address may make to the open endpoints (a burst of
+        /// this many, refilled evenly); 0 turns the limit off. The default lets a fuzzer or
+        /// a scraper paging fast through the API (about 1500 requests in 25 s) finish.
+        #[arg(long, default_value_t = 3000, env = "LOGAM_RATE_LIMIT_PER_MINUTE")]
+        rate_limit_per_minute: u32,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -57,6 +62,11 @@ pub enum Command {
         /// Random seed, so the same command writes the same rows.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// The office's API tokens (admin or contributor).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Tools for plugin authors.
     Plugin {
@@ -85,6 +95,31 @@ pub enum PluginCommand {
         db: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, once: only a salted hash is kept.
+    Create {
+        /// Who holds it (shown in the audit log); never reused.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "contributor"])]
+        role: String,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+    /// List the tokens: names, roles, dates (never the tokens themselves).
+    List {
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+    /// Revoke a token; a running server refuses it from its next request.
+    Revoke {
+        name: String,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
     },
 }
 
@@ -149,6 +184,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             admin_token,
             plugins_dir,
             max_plugin_mib,
+            rate_limit_per_minute,
             limits,
         } => {
             let admin_token = admin_token.filter(|t| !t.is_empty());
@@ -165,6 +201,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 plugins_dir,
                 admin_token,
                 max_plugin_bytes: max_plugin_mib << 20,
+                rate_limit_per_minute,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -181,6 +218,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     limits,
                 },
         } => check_plugin(&file, &params, dataset.as_deref(), db, &limits),
+        Command::Token { command } => crate::accounts::token_command(command),
         Command::Gen { rows, db, seed } => {
             let store = Store::open(
                 &db,

@@ -8,6 +8,7 @@
 //! - [`web`]: pages for people.
 //! - [`cli`] and [`server`]: the command line and the process around the router.
 
+pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod export;

@@ -23,6 +23,8 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// Largest plugin upload, in bytes.
     pub max_plugin_bytes: usize,
+    /// Requests per minute per client address on the open endpoints; 0 is no limit.
+    pub rate_limit_per_minute: u32,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
@@ -57,6 +59,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let mut state = AppState::new(store, plugins);
     state.admin_token = config.admin_token.map(Arc::from);
     state.max_plugin_bytes = config.max_plugin_bytes;
+    state.rate_limiter = crate::api::RateLimiter::per_minute(config.rate_limit_per_minute);
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

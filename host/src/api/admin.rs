@@ -1,12 +1,14 @@
-//! `/admin/*`: the office's plugin operations, behind a bearer token. The token is checked
-//! before the body is read, so an anonymous upload costs the server nothing.
+//! `/admin/*`: the office's plugin operations and review, behind bearer tokens. The token is
+//! checked before the body is read, so an anonymous upload costs the server nothing.
 //!
-//! (The full account system with roles and audit is a separate piece of work; until then one
-//! token from the server's configuration opens these endpoints.)
+//! A token is either the bootstrap admin token from the server's configuration or one made
+//! with `logam token create`, looked up per request so tokens created or revoked by the CLI
+//! count at once. The caller goes into the request's extensions for the handlers (and the
+//! audit log).
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -17,113 +19,203 @@ use sha2::{Digest, Sha256};
 use super::plugins::plugin_json;
 use super::{ApiError, AppState, PathParams};
 use crate::plugins::Source;
+use crate::store::{Role, TokenCheck};
+
+/// Who is calling, as the auth middleware found it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: String,
+    pub role: Role,
+}
+
+/// The name the bootstrap token's actions are recorded under.
+pub const BOOTSTRAP_NAME: &str = "admin-token";
 
 /// Equal-time comparison of two secrets (of their digests, so lengths do not leak either).
 fn same_secret(given: &str, expected: &str) -> bool {
-    let a = Sha256::digest(given.as_bytes());
-    let b = Sha256::digest(expected.as_bytes());
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    crate::store::same_bytes(
+        &Sha256::digest(given.as_bytes()),
+        &Sha256::digest(expected.as_bytes()),
+    )
 }
 
-/// Lets the request through only with `Authorization: Bearer <admin token>`.
-pub async fn require_admin(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(expected) = app.admin_token.as_deref() else {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "this server has no admin token, so its admin endpoints are closed",
-            "start the server with --admin-token or LOGAM_ADMIN_TOKEN",
-        )
-        .into_response();
-    };
-    let given = request
-        .headers()
+fn unauthorized(code: &'static str, message: &str, challenge: &'static str) -> Response {
+    let mut response = ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        code,
+        message,
+        "send `Authorization: Bearer <token>` with a token from `logam token create`; nothing was changed",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response
+}
+
+/// The caller a request's bearer token names, or the response refusing it.
+async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<Caller, Response> {
+    let given = headers
         .get(AUTHORIZATION)
         .and_then(|h| h.to_str().ok())
         .and_then(|h| h.strip_prefix("Bearer "))
-        .map(str::trim);
-    match given {
-        None => {
-            let mut response = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this endpoint needs the admin token",
-                "send `Authorization: Bearer <token>`",
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            response
-        }
-        Some(token) if !same_secret(token, expected) => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "the token is not the admin token",
-            "check the token; nothing was changed",
-        )
-        .into_response(),
-        Some(_) => next.run(request).await,
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 512);
+    let Some(token) = given else {
+        return Err(unauthorized(
+            "unauthorized",
+            "this endpoint needs a token",
+            "Bearer",
+        ));
+    };
+    if let Some(expected) = app.admin_token.as_deref()
+        && same_secret(token, expected)
+    {
+        return Ok(Caller {
+            name: BOOTSTRAP_NAME.into(),
+            role: Role::Admin,
+        });
+    }
+    let store = app.store.clone();
+    let token = token.to_string();
+    let found = tokio::task::spawn_blocking(move || store.check_token(&token))
+        .await
+        .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())).into_response())?
+        .map_err(|e| ApiError::from(e).into_response())?;
+    match found {
+        TokenCheck::Valid { name, role } => Ok(Caller { name, role }),
+        TokenCheck::Revoked { .. } => Err(unauthorized(
+            "invalid_token",
+            "this token has been revoked",
+            "Bearer error=\"invalid_token\"",
+        )),
+        TokenCheck::Unknown => Err(unauthorized(
+            "invalid_token",
+            "this token is not known to this server",
+            "Bearer error=\"invalid_token\"",
+        )),
     }
 }
 
-fn who(headers: &HeaderMap) -> String {
-    // One shared token for now: record that it was the admin token, and the client's
-    // user agent for the office's own bookkeeping.
-    let agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(80)
-        .collect::<String>();
-    if agent.is_empty() {
-        "admin-token".into()
-    } else {
-        format!("admin-token ({agent})")
+/// Lets the request through only with an admin's token.
+pub async fn require_admin(
+    State(app): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&app, request.headers()).await {
+        Ok(caller) if caller.role == Role::Admin => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Ok(caller) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "`{}` is a {} token; this endpoint is for admins",
+                caller.name,
+                caller.role.as_str()
+            ),
+            "ask the office; nothing was changed",
+        )
+        .into_response(),
+        Err(refusal) => refusal,
     }
+}
+
+/// Lets the request through with any valid token (contributor or admin).
+pub async fn require_account(
+    State(app): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&app, request.headers()).await {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// Appends to the audit log. The action has happened by now, so a failure to record it is
+/// logged loudly rather than turned into an error the client would read as "not done".
+pub async fn audit(
+    app: &AppState,
+    caller: &Caller,
+    action: &'static str,
+    target: String,
+    detail: serde_json::Value,
+) {
+    let store = app.store.clone();
+    let (actor, role) = (caller.name.clone(), caller.role.as_str());
+    let outcome =
+        tokio::task::spawn_blocking(move || store.audit(&actor, role, action, &target, &detail))
+            .await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, action, "the audit log could not be written"),
+        Err(e) => tracing::error!(error = %e, action, "the audit log could not be written"),
+    }
+}
+
+/// `GET /admin/audit?limit=N`: the newest entries first (default 100, at most 10000).
+pub async fn audit_log(
+    State(app): State<AppState>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, ApiError> {
+    let mut limit = 100u32;
+    for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        if key == "limit" {
+            limit = value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=10_000).contains(n))
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_parameter",
+                        format!(
+                            "limit {:?} is not a number from 1 to 10000",
+                            value.chars().take(40).collect::<String>()
+                        ),
+                        "use ?limit=100",
+                    )
+                })?;
+        }
+    }
+    let store = app.store.clone();
+    let entries = tokio::task::spawn_blocking(move || store.audit_log(limit))
+        .await
+        .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
+    Ok(axum::Json(json!({ "entries": entries })).into_response())
 }
 
 /// `POST /admin/plugins` with the component as the body: installs or upgrades.
 pub async fn install(
     State(app): State<AppState>,
-    headers: HeaderMap,
+    Extension(caller): Extension<Caller>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|rejection| {
-        let status = rejection.status();
-        ApiError::new(
-            status,
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "upload_too_large"
-            } else {
-                "invalid_body"
-            },
-            format!(
-                "{} (the limit is {} MiB)",
-                rejection.body_text(),
-                app.max_plugin_bytes >> 20
-            ),
-            "send the .wasm file as the raw request body",
-        )
-    })?;
-    if body.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "empty_body",
-            "the request has no body",
-            "send the .wasm file as the raw request body (curl --data-binary @file.wasm)",
-        ));
-    }
+    let body = super::submissions::upload_body(&app, body)?;
     let plugins = app.plugins.clone();
-    let by = who(&headers);
+    let by = caller.name.clone();
     let installed =
         tokio::task::spawn_blocking(move || plugins.install("upload", &body, Source::Admin, &by))
             .await
             .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
+    audit(
+        &app,
+        &caller,
+        "plugin.install",
+        installed.plugin.id.clone(),
+        json!({
+            "version": installed.plugin.version,
+            "sha256": installed.plugin.sha256,
+            "changed": installed.changed,
+        }),
+    )
+    .await;
     let status = if installed.changed {
         StatusCode::CREATED
     } else {
@@ -142,6 +234,7 @@ pub async fn install(
 /// `POST /admin/plugins/{id}/disable|enable|rollback`.
 pub async fn act(
     State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
     PathParams((id, action)): PathParams<(String, String)>,
 ) -> Result<Response, ApiError> {
     let plugins = app.plugins.clone();
@@ -160,5 +253,18 @@ pub async fn act(
             action.chars().take(40).collect::<String>()
         )));
     };
+    let audited = match action.as_str() {
+        "disable" => "plugin.disable",
+        "enable" => "plugin.enable",
+        _ => "plugin.rollback",
+    };
+    audit(
+        &app,
+        &caller,
+        audited,
+        plugin.id.clone(),
+        json!({ "version": plugin.version, "sha256": plugin.sha256 }),
+    )
+    .await;
     Ok(axum::Json(json!({ "plugin": plugin_json(&plugin, &app.plugins) })).into_response())
 }

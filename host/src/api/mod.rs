@@ -14,8 +14,10 @@ mod indicators;
 pub mod openapi;
 pub(crate) mod params;
 mod plugins;
+mod ratelimit;
 mod rows;
 mod sql;
+mod submissions;
 
 use std::time::Duration;
 
@@ -35,6 +37,7 @@ use tower_http::trace::TraceLayer;
 
 pub use download::all_formats;
 pub use error::ApiError;
+pub use ratelimit::RateLimiter;
 pub use sql::{ClientAddr, SqlLimiter, parameter_names};
 
 use crate::store::Store;
@@ -54,6 +57,10 @@ pub struct AppState {
     pub admin_token: Option<std::sync::Arc<str>>,
     /// Largest plugin upload, in bytes.
     pub max_plugin_bytes: usize,
+    /// Per-address limit on the open endpoints (off unless the server sets one).
+    pub rate_limiter: RateLimiter,
+    /// Serialises review decisions (approve, reject).
+    pub review_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -64,6 +71,8 @@ impl AppState {
             plugins,
             admin_token: None,
             max_plugin_bytes: 32 << 20,
+            rate_limiter: RateLimiter::default(),
+            review_lock: Default::default(),
         }
     }
 }
@@ -73,10 +82,31 @@ pub fn app(state: AppState) -> Router {
     let admin = Router::new()
         .route("/admin/plugins", post(admin::install))
         .route("/admin/plugins/{id}/{action}", post(admin::act))
+        .route(
+            "/admin/plugins/submissions/{id}/approve",
+            post(submissions::approve),
+        )
+        .route(
+            "/admin/plugins/submissions/{id}/reject",
+            post(submissions::reject),
+        )
+        .route("/admin/audit", get(admin::audit_log))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             admin::require_admin,
+        ));
+    // For any token holder: contributors send plugins for review here.
+    let accounts = Router::new()
+        .route(
+            "/api/plugins/submissions",
+            get(submissions::list).post(submissions::submit),
+        )
+        .route("/api/plugins/submissions/{id}", get(submissions::show))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_account,
         ));
     // Open routes go through the recorder, which checks them against the OpenAPI route list.
     let api = openapi::Recorder::new()
@@ -118,7 +148,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/docs", get(api_docs::page))
         .merge(crate::web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
         .merge(admin)
+        .merge(accounts)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);

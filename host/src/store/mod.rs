@@ -13,7 +13,9 @@ mod read;
 mod schema;
 pub mod seed;
 mod sql;
+mod submissions;
 pub mod synthetic;
+mod tokens;
 mod values;
 mod write;
 
@@ -34,6 +36,8 @@ pub use read::{ColumnProfile, Facet, FacetValue, Fresh, Page, ReadSession, Revis
 pub use sql::{
     DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
 };
+pub use submissions::Submission;
+pub use tokens::{AccountError, AuditEntry, Role, TokenCheck, TokenInfo, same_bytes};
 pub use values::parse_bool;
 pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 

@@ -130,6 +130,7 @@ pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
     }
     // Idempotent: tables added since the file was created appear, nothing else changes.
     conn.execute_batch(DDL)?;
+    conn.execute_batch(super::tokens::DDL)?;
     if existing.is_none() {
         conn.execute(
             "INSERT INTO _logam_meta(key, value) VALUES ('store_format', ?1)",

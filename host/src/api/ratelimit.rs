@@ -1,0 +1,127 @@
+//! A per-client-address token bucket for the open endpoints: each address may burst up to
+//! the per-minute figure, refilled evenly over the minute. A small hand-rolled bucket rather
+//! than `governor`: it needs nothing beyond what the router already knows (`ClientAddr`),
+//! and the state is one map behind one short lock.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState, ClientAddr};
+
+/// Addresses idle this long are forgotten (their bucket would be full again anyway).
+const IDLE: Duration = Duration::from_secs(120);
+/// The map is swept when it holds more addresses than this.
+const SWEEP_ABOVE: usize = 10_000;
+
+#[derive(Clone, Default)]
+pub struct RateLimiter {
+    inner: Option<Arc<Limiter>>,
+}
+
+struct Limiter {
+    capacity: f64,
+    per_second: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimiter {
+    /// `0` is no limit.
+    pub fn per_minute(n: u32) -> Self {
+        RateLimiter {
+            inner: (n > 0).then(|| {
+                Arc::new(Limiter {
+                    capacity: f64::from(n),
+                    per_second: f64::from(n) / 60.0,
+                    buckets: Mutex::new(HashMap::new()),
+                })
+            }),
+        }
+    }
+
+    /// Takes one token for `client`, or says how long until one is there.
+    pub fn take(&self, client: IpAddr) -> Result<(), Duration> {
+        let Some(limiter) = &self.inner else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let mut buckets = limiter.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > SWEEP_ABOVE {
+            buckets.retain(|_, b| now.duration_since(b.at) < IDLE);
+        }
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: limiter.capacity,
+            at: now,
+        });
+        let refill = now.duration_since(bucket.at).as_secs_f64() * limiter.per_second;
+        bucket.tokens = (bucket.tokens + refill).min(limiter.capacity);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / limiter.per_second,
+            ))
+        }
+    }
+}
+
+pub async fn limit(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    request: Request,
+    next: Next,
+) -> Response {
+    match app.rate_limiter.take(client) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many requests from this address",
+                format!("wait {seconds} s (see Retry-After); for bulk use, download a whole export instead of paging"),
+            )
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_empties_and_says_how_long_to_wait() {
+        let limiter = RateLimiter::per_minute(3);
+        let client = IpAddr::from([192, 0, 2, 1]);
+        for _ in 0..3 {
+            assert!(limiter.take(client).is_ok());
+        }
+        let wait = limiter.take(client).unwrap_err();
+        assert!(
+            wait <= Duration::from_secs(20) && wait > Duration::from_secs(15),
+            "{wait:?}"
+        );
+        // Another address has its own bucket.
+        assert!(limiter.take(IpAddr::from([192, 0, 2, 2])).is_ok());
+        assert!(RateLimiter::per_minute(0).take(client).is_ok());
+    }
+}

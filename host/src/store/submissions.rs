@@ -1,0 +1,117 @@
+//! Plugins waiting for review: the component, who sent it, the dry-run report, the decision.
+//! The tables are in `tokens.rs`'s DDL, with the rest of the office's tables.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, write::now_utc};
+
+/// One submission, without its component bytes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Submission {
+    pub id: i64,
+    pub submitter: String,
+    pub sha256: String,
+    pub status: String,
+    pub report: serde_json::Value,
+    pub reason: Option<String>,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, submitter, sha256, status, report, reason, created_at, decided_at, decided_by";
+
+fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
+    let report: String = r.get(4)?;
+    Ok(Submission {
+        id: r.get(0)?,
+        submitter: r.get(1)?,
+        sha256: r.get(2)?,
+        status: r.get(3)?,
+        report: serde_json::from_str(&report).unwrap_or(serde_json::Value::String(report)),
+        reason: r.get(5)?,
+        created_at: r.get(6)?,
+        decided_at: r.get(7)?,
+        decided_by: r.get(8)?,
+    })
+}
+
+impl Store {
+    pub fn add_submission(
+        &self,
+        submitter: &str,
+        sha256: &str,
+        component: &[u8],
+        report: &serde_json::Value,
+    ) -> Result<Submission, StoreError> {
+        self.write_blocking(|conn| {
+            conn.execute(
+                "INSERT INTO _logam_submissions(submitter, sha256, component, status, report, \
+                 created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
+                params![submitter, sha256, component, report.to_string(), now_utc()],
+            )?;
+            let id = conn.last_insert_rowid();
+            Ok(conn.query_row(
+                &format!("SELECT {COLUMNS} FROM _logam_submissions WHERE id = ?1"),
+                [id],
+                submission_row,
+            )?)
+        })
+    }
+
+    /// Submissions newest first; only `submitter`'s when given.
+    pub fn submissions(&self, submitter: Option<&str>) -> Result<Vec<Submission>, StoreError> {
+        self.write_blocking(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {COLUMNS} FROM _logam_submissions \
+                 WHERE ?1 IS NULL OR submitter = ?1 ORDER BY id DESC"
+            ))?;
+            let rows = stmt
+                .query_map([submitter], submission_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    pub fn submission(&self, id: i64) -> Result<Option<Submission>, StoreError> {
+        self.write_blocking(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM _logam_submissions WHERE id = ?1"),
+                    [id],
+                    submission_row,
+                )
+                .optional()?)
+        })
+    }
+
+    pub fn submission_component(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        self.write_blocking(|conn| {
+            Ok(conn.query_row(
+                "SELECT component FROM _logam_submissions WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Records the decision on a pending submission. Returns false (and changes nothing) when
+    /// it was decided already.
+    pub fn decide_submission(
+        &self,
+        id: i64,
+        status: &str,
+        reason: Option<&str>,
+        decided_by: &str,
+    ) -> Result<bool, StoreError> {
+        self.write_blocking(|conn| {
+            let changed = conn.execute(
+                "UPDATE _logam_submissions SET status = ?2, reason = ?3, decided_at = ?4, \
+                 decided_by = ?5 WHERE id = ?1 AND status = 'pending'",
+                params![id, status, reason, now_utc(), decided_by],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+}

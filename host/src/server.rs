@@ -23,6 +23,7 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     /// Largest plugin upload, in bytes.
     pub max_plugin_bytes: usize,
+    pub max_import_bytes: usize,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
@@ -57,6 +58,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let mut state = AppState::new(store, plugins);
     state.admin_token = config.admin_token.map(Arc::from);
     state.max_plugin_bytes = config.max_plugin_bytes;
+    state.max_import_bytes = config.max_import_bytes;
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

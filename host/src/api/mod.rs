@@ -10,6 +10,7 @@ mod catalog;
 mod datasets;
 mod download;
 mod error;
+mod import;
 mod indicators;
 pub mod openapi;
 pub(crate) mod params;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub admin_token: Option<std::sync::Arc<str>>,
     /// Largest plugin upload, in bytes.
     pub max_plugin_bytes: usize,
+    /// Largest import (or schema) upload, in bytes.
+    pub max_import_bytes: usize,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
             plugins,
             admin_token: None,
             max_plugin_bytes: 32 << 20,
+            max_import_bytes: 64 << 20,
         }
     }
 }
@@ -74,6 +78,14 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/plugins", post(admin::install))
         .route("/admin/plugins/{id}/{action}", post(admin::act))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_admin,
+        ));
+    let data_admin = Router::new()
+        .route("/admin/datasets", post(import::create))
+        .route("/admin/datasets/{id}/import", post(import::import))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_import_bytes))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             admin::require_admin,
@@ -93,6 +105,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/datasets", get(datasets::list))
         .route("/api/datasets/{id}", get(datasets::show))
         .route("/api/datasets/{id}/revisions", get(datasets::revisions))
+        .route("/api/datasets/{id}/changes", get(import::changes))
         .route("/api/datasets/{id}/{resource}", get(rows::rows))
         .route("/api/datasets/{id}/rows/{key}", get(rows::row))
         .route("/api/datasets/{id}/queries", get(sql::canned_list))
@@ -119,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
         .merge(admin)
+        .merge(data_admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);

@@ -152,6 +152,7 @@ pub(crate) fn create_dataset(
         spec.id,
         columns_sql.join(", ")
     ))?;
+    super::history::ensure_history_table(tx, &spec.id, &spec.columns, &spec.primary_key)?;
 
     let now = now_utc();
     let rev = open_revision(tx, &spec.id, author, message, &now)?;

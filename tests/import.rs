@@ -688,7 +688,7 @@ async fn semicolons_decimal_commas_bom_json_and_formulas() {
     .await;
     assert_eq!(status, 200, "{report}");
     let (_, row) = get_json(&server.url("/api/datasets/konteks_kabupaten/rows/15")).await;
-    assert_eq!(row.to_string().contains("=HYPERLINK"), true, "{row}");
+    assert!(row.to_string().contains("=HYPERLINK"), "{row}");
     let (status, export) =
         get_text(&server.url("/api/datasets/konteks_kabupaten/rows.csv?id=15")).await;
     assert_eq!(status, 200);

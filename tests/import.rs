@@ -721,6 +721,12 @@ unit = "rupiah per kg"
 title = { id = "Harga", en = "Price" }
 description = { id = "Harga", en = "Price" }
 [[columns]]
+name = "wilayah"
+type = "text"
+codes = "wilayah:kode"
+title = { id = "Wilayah", en = "Area" }
+description = { id = "Kode wilayah", en = "Area code" }
+[[columns]]
 name = "sumber_id"
 type = "text"
 title = { id = "Sumber", en = "Source" }
@@ -751,10 +757,28 @@ description = { id = "Sumber", en = "Source" }
         "harga_baja",
         "",
         "text/csv",
-        format!("id,harga,sumber_id\n1,15000,{SOURCE}\n").as_bytes(),
+        format!("id,harga,wilayah,sumber_id\n1,15000,33.03.05,{SOURCE}\n2,16000,,{SOURCE}\n")
+            .as_bytes(),
     )
     .await;
     assert_eq!(status, 200, "{report}");
+    let (_, meta) = get_json(&server.url("/api/datasets/harga_baja")).await;
+    assert_eq!(meta["columns"][2]["codes"], "wilayah:kode");
+    let before = checksum(&server.db);
+    let (status, report) = import(
+        &server,
+        "harga_baja",
+        "",
+        "text/csv",
+        format!("id,harga,wilayah,sumber_id\n3,15000,99.99,{SOURCE}\n").as_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{report}");
+    assert!(
+        report.to_string().contains("not in the code list"),
+        "{report}"
+    );
+    assert_eq!(checksum(&server.db), before);
     let (_, page) = get_json(&server.url("/api/datasets/harga_baja/rows")).await;
     assert_eq!(page["rows"][0]["harga"], 15000.0);
 }
@@ -831,6 +855,7 @@ fn a_format_one_database_is_migrated() {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
             "DROP TABLE _logam_hist_konteks_kabupaten;
+             ALTER TABLE _logam_columns DROP COLUMN codes;
              UPDATE _logam_meta SET value = '1' WHERE key = 'store_format';",
         )
         .unwrap();

@@ -1422,6 +1422,7 @@ fn component_schemas() -> Vec<(&'static str, Value)> {
                     "description": {"$ref": "#/components/schemas/Bilingual"},
                     "unit": {"type": ["string", "null"]},
                     "searchable": {"type": "boolean"},
+                    "codes": {"type": "string", "description": "dataset:column holding the code list"},
                 },
             }),
         ),

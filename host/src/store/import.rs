@@ -680,6 +680,8 @@ fn import(
         typed.push((*line, values));
     }
 
+    check_codes(&tx, &meta, &typed, &mut problems)?;
+
     if options.mode == ImportMode::Append {
         let mut live = tx.prepare(&format!(
             "SELECT 1 FROM \"{}\" WHERE \"{}\" = ?1",
@@ -809,6 +811,72 @@ fn import(
     )?;
     tx.commit()?;
     Ok(report)
+}
+
+fn code_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Text(t) => Some(t.clone()),
+        Value::Integer(i) => Some(i.to_string()),
+        Value::Real(r) => Some(r.to_string()),
+        Value::Null | Value::Blob(_) => None,
+    }
+}
+
+/// Columns with a code list (`codes = "dataset:column"`) take only values found there. A list
+/// in the dataset itself (a parent code) also takes the file's own values.
+fn check_codes(
+    tx: &Transaction<'_>,
+    meta: &DatasetMeta,
+    typed: &[(u64, Vec<Value>)],
+    problems: &mut Problems,
+) -> Result<(), ImportError> {
+    for (index, column) in meta.columns.iter().enumerate() {
+        let Some(codes) = &column.codes else {
+            continue;
+        };
+        let Some((list_dataset, list_column)) = codes.split_once(':') else {
+            continue;
+        };
+        let list = match catalog::load_dataset(tx, list_dataset) {
+            Ok(list) if list.column(list_column).is_some() => list,
+            Ok(_) | Err(StoreError::UnknownDataset(_)) => {
+                problems.push(
+                    None,
+                    None,
+                    Some(&column.name),
+                    format!("the code list {codes:?} does not exist; ask the maintainers"),
+                );
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let mut stmt = tx.prepare(&format!(
+            "SELECT DISTINCT CAST(\"{list_column}\" AS TEXT) FROM \"{}\"
+             WHERE \"{list_column}\" IS NOT NULL",
+            list.table
+        ))?;
+        let mut allowed = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<HashSet<_>, _>>()?;
+        if list.id == meta.id
+            && let Some((own, _)) = meta.column(list_column)
+        {
+            allowed.extend(typed.iter().filter_map(|(_, row)| code_text(&row[own])));
+        }
+        for (line, row) in typed {
+            if let Some(code) = code_text(&row[index])
+                && !allowed.contains(&code)
+            {
+                problems.push(
+                    Some(*line),
+                    None,
+                    Some(&column.name),
+                    format!("{code:?} is not in the code list {codes}"),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn truncate(s: &str) -> String {

@@ -345,6 +345,7 @@ async fn every_bad_file_is_refused_whole_and_changes_nothing() {
     let before = checksum(&server.db);
     let cases = corpus();
     assert!(cases.len() >= 50, "{} cases", cases.len());
+    eprintln!("{} bad imports", cases.len());
     for case in cases {
         let path = if case.dataset.is_empty() {
             "/admin/datasets".to_string()

@@ -147,7 +147,31 @@ async fn admin_endpoints_refuse_missing_contributor_and_revoked_tokens_and_chang
             Some(("application/json", br#"{"reason": "no"}"#.to_vec())),
         ),
         ("GET", "/admin/audit".into(), None),
+        (
+            "POST",
+            "/admin/datasets/kbli/import".into(),
+            Some((
+                "text/csv",
+                b"kode,versi,uraian_id,uraian_en,catatan,sumber_id\n99997,KBLI 2020,x,x,,bps-kbli-2020\n"
+                    .to_vec(),
+            )),
+        ),
+        (
+            "POST",
+            "/admin/datasets".into(),
+            Some(("application/toml", b"id = \"baru\"\n".to_vec())),
+        ),
     ];
+    let revisions = |db: &std::path::Path| -> (i64, i64) {
+        support::sqlite(db)
+            .query_row(
+                "SELECT count(*), (SELECT count(*) FROM _logam_datasets) FROM _logam_revisions",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let data_before = revisions(&server.db);
     for (token, status, code) in [
         (None, 401, "unauthorized"),
         (Some(""), 401, "unauthorized"),
@@ -171,6 +195,11 @@ async fn admin_endpoints_refuse_missing_contributor_and_revoked_tokens_and_chang
     let (_, plugins_after) = get_json(&server.url("/api/plugins")).await;
     assert_eq!(plugins_after, plugins_before);
     assert_eq!(plugin_state(&server.db), before);
+    assert_eq!(
+        revisions(&server.db),
+        data_before,
+        "no import or dataset landed"
+    );
 
     // The bootstrap token from the configuration is still an admin.
     let (status, _, audit) = send("GET", server.url("/admin/audit"), Some(BOOTSTRAP), None).await;
@@ -315,6 +344,38 @@ async fn contributors_submit_admins_review_and_the_audit_log_says_who() {
     .await;
     assert_eq!(status, 409);
 
+    // An import by an admin token is audited, and its revision names the token.
+    let (status, _, report) = send(
+        "POST",
+        server.url("/admin/datasets/kbli/import?message=satu%20kode"),
+        Some(&admin),
+        Some((
+            "text/csv",
+            b"kode,versi,uraian_id,uraian_en,catatan,sumber_id\n99996,KBLI 2020,uji,test,,bps-kbli-2020\n"
+                .to_vec(),
+        )),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    let author: String = support::sqlite(&server.db)
+        .query_row(
+            "SELECT author FROM _logam_revisions ORDER BY rev DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(author, "siti");
+    let (_, _, audit) = send(
+        "GET",
+        server.url("/admin/audit?limit=1"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(audit["entries"][0]["action"], "dataset.import", "{audit}");
+    assert_eq!(audit["entries"][0]["actor"], "siti");
+    assert_eq!(audit["entries"][0]["target"], "kbli");
+
     // The audit log: every action, newest first, with who and when.
     let (status, _, audit) = send("GET", server.url("/admin/audit"), Some(&admin), None).await;
     assert_eq!(status, 200);
@@ -332,21 +393,21 @@ async fn contributors_submit_admins_review_and_the_audit_log_says_who() {
         .collect();
     let (first_id, second_id) = (first_id.to_string(), second_id.to_string());
     assert_eq!(
-        &seen[..5],
+        &seen[1..6],
         [
             ("submission.reject", "siti", second_id.as_str()),
             ("submission.create", "budi", second_id.as_str()),
             ("submission.approve", "siti", first_id.as_str()),
-            ("submission.refused", "ayu", seen[3].2),
+            ("submission.refused", "ayu", seen[4].2),
             ("submission.create", "ayu", first_id.as_str()),
         ]
     );
-    assert_eq!(entries[0]["detail"]["reason"], why);
-    assert_eq!(entries[0]["role"], "admin");
-    assert_eq!(entries[1]["role"], "contributor");
-    assert_eq!(entries[2]["detail"]["plugin"], "contoh-jumlah-kontrak");
+    assert_eq!(entries[1]["detail"]["reason"], why);
+    assert_eq!(entries[1]["role"], "admin");
+    assert_eq!(entries[2]["role"], "contributor");
+    assert_eq!(entries[3]["detail"]["plugin"], "contoh-jumlah-kontrak");
     assert!(
-        seen[5..]
+        seen[6..]
             .iter()
             .all(|(action, actor, _)| *action == "token.create" && actor.starts_with("cli:"))
     );

@@ -48,6 +48,9 @@ pub enum Command {
         /// a scraper paging fast through the API (about 1500 requests in 25 s) finish.
         #[arg(long, default_value_t = 3000, env = "LOGAM_RATE_LIMIT_PER_MINUTE")]
         rate_limit_per_minute: u32,
+        /// Largest import upload (`POST /admin/datasets/{id}/import`), in MiB.
+        #[arg(long, default_value_t = 64, env = "LOGAM_MAX_IMPORT_MIB")]
+        max_import_mib: usize,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -68,10 +71,51 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Import a CSV or JSON file into a dataset as one revision (all rows or none).
+    Import {
+        /// The dataset's id.
+        dataset: String,
+        /// The file (`.json` is read as JSON, anything else as CSV unless --format says).
+        file: PathBuf,
+        #[arg(long, default_value = "append", value_parser = ["append", "replace", "upsert"])]
+        mode: String,
+        /// csv or json (default: from the file name).
+        #[arg(long, value_parser = ["csv", "json"])]
+        format: Option<String>,
+        /// Check the file and report the counts without changing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// CSV delimiter (default: `,`, or `;` when the header has `;` and no `,`).
+        #[arg(long)]
+        delimiter: Option<char>,
+        /// `comma` for numbers such as 1.234,5 (default: detected with `;`).
+        #[arg(long, value_parser = ["comma", "dot"])]
+        decimal: Option<String>,
+        /// The revision message.
+        #[arg(long)]
+        message: Option<String>,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+    /// Datasets: `logam dataset create FILE.toml`.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
     /// Tools for plugin authors.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Create an empty dataset from a TOML schema in the data/FORMAT.md format.
+    Create {
+        file: PathBuf,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
     },
 }
 
@@ -185,6 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             plugins_dir,
             max_plugin_mib,
             rate_limit_per_minute,
+            max_import_mib,
             limits,
         } => {
             let admin_token = admin_token.filter(|t| !t.is_empty());
@@ -202,6 +247,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 admin_token,
                 max_plugin_bytes: max_plugin_mib << 20,
                 rate_limit_per_minute,
+                max_import_bytes: max_import_mib << 20,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -219,6 +265,48 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => check_plugin(&file, &params, dataset.as_deref(), db, &limits),
         Command::Token { command } => crate::accounts::token_command(command),
+        Command::Import {
+            dataset,
+            file,
+            mode,
+            format,
+            dry_run,
+            delimiter,
+            decimal,
+            message,
+            db,
+        } => import_file(ImportArgs {
+            dataset,
+            file,
+            mode,
+            format,
+            dry_run,
+            delimiter,
+            decimal,
+            message,
+            db,
+        }),
+        Command::Dataset {
+            command: DatasetCommand::Create { file, db },
+        } => {
+            let text =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = crate::store::import::decode(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
+                .to_string();
+            let store = Store::open(&db, &OpenOptions::default())
+                .with_context(|| format!("opening {}", db.display()))?;
+            let meta = store.write_blocking(|conn| {
+                crate::store::import::create_dataset(conn, &text, "logam dataset create")
+            })?;
+            println!(
+                "logam: created dataset {} (revision {}) in {}",
+                meta.id,
+                meta.revision,
+                db.display()
+            );
+            Ok(())
+        }
         Command::Gen { rows, db, seed } => {
             let store = Store::open(
                 &db,
@@ -239,6 +327,92 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+struct ImportArgs {
+    dataset: String,
+    file: PathBuf,
+    mode: String,
+    format: Option<String>,
+    dry_run: bool,
+    delimiter: Option<char>,
+    decimal: Option<String>,
+    message: Option<String>,
+    db: PathBuf,
+}
+
+/// `logam import`: the same store call as the HTTP import; prints the report as JSON, or the
+/// problems, and fails on the latter.
+fn import_file(args: ImportArgs) -> anyhow::Result<()> {
+    use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let format = match args.format.as_deref() {
+        Some(f) => ImportFormat::parse(f),
+        None if args
+            .file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json")) =>
+        {
+            Some(ImportFormat::Json)
+        }
+        None => Some(ImportFormat::Csv),
+    }
+    .context("unknown format")?;
+    let delimiter = match args.delimiter {
+        Some(c) if c.is_ascii() && c != '"' => Some(c as u8),
+        Some(c) => {
+            anyhow::bail!("the delimiter {c:?} must be one ASCII character other than a quote")
+        }
+        None => None,
+    };
+    let options = ImportOptions {
+        format,
+        mode: ImportMode::parse(&args.mode).context("unknown mode")?,
+        dry_run: args.dry_run,
+        delimiter,
+        decimal_comma: args.decimal.as_deref().map(|d| d == "comma"),
+        message: args.message,
+        author: "logam import (command line)".into(),
+    };
+    let store = Store::open(&args.db, &OpenOptions::default())
+        .with_context(|| format!("opening {}", args.db.display()))?;
+    match store.import_blocking(&args.dataset, &bytes, &options) {
+        Ok(report) => {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Err(ImportError::Rejected {
+            count,
+            problems,
+            notes,
+        }) => {
+            for note in &notes {
+                eprintln!("note: {note}");
+            }
+            for p in &problems {
+                eprintln!(
+                    "line {}{}: {}",
+                    p.line.map(|l| l.to_string()).unwrap_or_else(|| "-".into()),
+                    p.column
+                        .as_deref()
+                        .map(|c| format!(", column {c}"))
+                        .unwrap_or_default(),
+                    p.reason
+                );
+            }
+            anyhow::bail!(
+                "{}: {count} problem(s){}; nothing was imported",
+                args.file.display(),
+                if count > problems.len() {
+                    format!(" (first {} shown)", problems.len())
+                } else {
+                    String::new()
+                }
+            )
+        }
+        Err(other) => Err(anyhow::anyhow!("{}: {other}", args.file.display())),
     }
 }
 

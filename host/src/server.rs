@@ -25,6 +25,7 @@ pub struct ServeConfig {
     pub max_plugin_bytes: usize,
     /// Requests per minute per client address on the open endpoints; 0 is no limit.
     pub rate_limit_per_minute: u32,
+    pub max_import_bytes: usize,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
@@ -60,6 +61,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     state.admin_token = config.admin_token.map(Arc::from);
     state.max_plugin_bytes = config.max_plugin_bytes;
     state.rate_limiter = crate::api::RateLimiter::per_minute(config.rate_limit_per_minute);
+    state.max_import_bytes = config.max_import_bytes;
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())

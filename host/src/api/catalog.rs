@@ -789,6 +789,7 @@ mod tests {
             name: "c".into(),
             column_type,
             unit: None,
+            codes: None,
             searchable: false,
             title: Bilingual::default(),
             description: Bilingual::default(),

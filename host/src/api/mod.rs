@@ -10,6 +10,7 @@ mod catalog;
 mod datasets;
 mod download;
 mod error;
+mod import;
 mod indicators;
 pub mod openapi;
 pub(crate) mod params;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Serialises review decisions (approve, reject).
     pub review_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// Largest import (or schema) upload, in bytes.
+    pub max_import_bytes: usize,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             max_plugin_bytes: 32 << 20,
             rate_limiter: RateLimiter::default(),
             review_lock: Default::default(),
+            max_import_bytes: 64 << 20,
         }
     }
 }
@@ -108,6 +112,14 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             admin::require_account,
         ));
+    let data_admin = Router::new()
+        .route("/admin/datasets", post(import::create))
+        .route("/admin/datasets/{id}/import", post(import::import))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_import_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_admin,
+        ));
     // Open routes go through the recorder, which checks them against the OpenAPI route list.
     let api = openapi::Recorder::new()
         .route("/healthz", get(healthz))
@@ -123,6 +135,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/datasets", get(datasets::list))
         .route("/api/datasets/{id}", get(datasets::show))
         .route("/api/datasets/{id}/revisions", get(datasets::revisions))
+        .route("/api/datasets/{id}/changes", get(import::changes))
         .route("/api/datasets/{id}/{resource}", get(rows::rows))
         .route("/api/datasets/{id}/rows/{key}", get(rows::row))
         .route("/api/datasets/{id}/queries", get(sql::canned_list))
@@ -154,6 +167,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .merge(admin)
         .merge(accounts)
+        .merge(data_admin)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);

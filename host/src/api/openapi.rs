@@ -42,6 +42,7 @@ pub const OPEN_ROUTES: &[(&str, &[&str])] = &[
     ("/api/datasets", &["GET"]),
     ("/api/datasets/{id}", &["GET"]),
     ("/api/datasets/{id}/revisions", &["GET"]),
+    ("/api/datasets/{id}/changes", &["GET"]),
     ("/api/datasets/{id}/{resource}", &["GET"]),
     ("/api/datasets/{id}/rows/{key}", &["GET"]),
     ("/api/datasets/{id}/queries", &["GET"]),
@@ -642,6 +643,47 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
         )
         .params([dataset_id()])
         .ok(json_response("The revisions.", reference("Revisions")))
+        .errors(&[400, 404, 500, 503])),
+    );
+    add(
+        "/api/datasets/{id}/changes",
+        "/api/datasets/{id}/changes",
+        get(Op::new(
+            "changes",
+            "datasets",
+            "Perubahan antar revisi / changes between revisions",
+            "Rows added, removed and changed (before and after) from revision `from` to \
+             revision `to` (global revision numbers; at most 10000 rows per list).",
+        )
+        .params([
+            dataset_id(),
+            query(
+                "from",
+                json!({"type": "integer", "minimum": 0}),
+                "The earlier revision (0: before anything). Default: the revision before `to`.",
+            ),
+            query(
+                "to",
+                json!({"type": "integer", "minimum": 0}),
+                "The later revision. Default: the dataset's current revision.",
+            ),
+        ])
+        .ok(json_response(
+            "The changes.",
+            schema(json!({
+                "type": "object",
+                "required": ["dataset", "from", "to", "added", "removed", "changed", "truncated"],
+                "properties": {
+                    "dataset": {"type": "string"},
+                    "from": {"type": "integer"},
+                    "to": {"type": "integer"},
+                    "added": {"type": "array", "items": {"type": "object"}},
+                    "removed": {"type": "array", "items": {"type": "object"}},
+                    "changed": {"type": "array", "items": {"type": "object"}},
+                    "truncated": {"type": "boolean"}
+                }
+            })),
+        ))
         .errors(&[400, 404, 500, 503])),
     );
 
@@ -1380,6 +1422,7 @@ fn component_schemas() -> Vec<(&'static str, Value)> {
                     "description": {"$ref": "#/components/schemas/Bilingual"},
                     "unit": {"type": ["string", "null"]},
                     "searchable": {"type": "boolean"},
+                    "codes": {"type": "string", "description": "dataset:column holding the code list"},
                 },
             }),
         ),

@@ -77,6 +77,9 @@ pub struct ColumnMeta {
     pub searchable: bool,
     pub title: Bilingual,
     pub description: Bilingual,
+    /// `dataset:column` holding this column's code list: an import refuses any other value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<String>,
 }
 
 /// One dataset as the catalog describes it. Cheap to clone behind an `Arc`; replaced whole
@@ -184,7 +187,8 @@ pub(crate) fn load_dataset(conn: &Connection, id: &str) -> Result<DatasetMeta, S
         .ok_or_else(|| StoreError::UnknownDataset(id.to_string()))?;
 
     let mut stmt = conn.prepare_cached(
-        "SELECT name, type, unit, searchable, title_id, title_en, description_id, description_en
+        "SELECT name, type, unit, searchable, title_id, title_en, description_id, description_en,
+                codes
          FROM _logam_columns WHERE dataset_id = ?1 ORDER BY position",
     )?;
     let rows = stmt.query_map(params![id], |r| {
@@ -195,6 +199,7 @@ pub(crate) fn load_dataset(conn: &Connection, id: &str) -> Result<DatasetMeta, S
                 name: r.get(0)?,
                 column_type: ColumnType::Text,
                 unit: r.get(2)?,
+                codes: r.get(8)?,
                 searchable: r.get(3)?,
                 title: Bilingual {
                     id: r.get(4)?,

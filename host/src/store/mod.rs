@@ -5,8 +5,10 @@
 
 mod batch;
 mod catalog;
+mod changes;
 mod error;
 mod history;
+pub mod import;
 mod plugins;
 mod query;
 mod read;
@@ -29,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use batch::{Batch, Cell, Column, ColumnData};
 pub use catalog::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, DatasetState, SourceRecord};
+pub use changes::{ChangedRow, Changes};
 pub use error::{QueryError, StoreError};
 pub use plugins::{NewInstall, PluginInstall};
 pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};

@@ -106,6 +106,8 @@ pub struct ReadPlan {
     pub limit: Option<usize>,
     pub facets: Vec<usize>,
     pub count: bool,
+    /// `_as_of`: the rows are read from the live table and its history (see `history.rs`).
+    as_of: Option<i64>,
 }
 
 impl ReadPlan {
@@ -130,6 +132,14 @@ impl ReadPlan {
         }
 
         if let Some(text) = &request.search {
+            // The search index covers live rows only; a match there says nothing about the
+            // text of an older version, so the two are refused together rather than guessed.
+            if request.as_of.is_some() {
+                return Err(QueryError::NotApplicable {
+                    parameter: "_q".into(),
+                    context: "_as_of (the search index holds the live rows only)",
+                });
+            }
             if !meta.searchable {
                 return Err(QueryError::SearchUnavailable {
                     dataset: meta.id.clone(),
@@ -140,10 +150,6 @@ impl ReadPlan {
                 "rowid IN (SELECT rowid FROM \"{fts}\" WHERE \"{fts}\" MATCH ?)"
             ));
             params.push(Value::Text(fts_query(text)?));
-        }
-
-        if let Some(revision) = request.as_of {
-            where_sql.push(super::history::as_of_condition(revision));
         }
 
         let pk = meta.primary_key_index();
@@ -202,6 +208,7 @@ impl ReadPlan {
             limit: request.limit,
             facets,
             count: request.count,
+            as_of: request.as_of,
         })
     }
 
@@ -227,6 +234,16 @@ impl ReadPlan {
 
     fn quoted(&self, index: usize) -> String {
         format!("\"{}\"", self.meta.columns[index].name)
+    }
+
+    /// What the rows are read from: the live table, or its rows as of `_as_of`.
+    fn source(&self) -> String {
+        match self.as_of {
+            None => format!("\"{}\"", self.meta.table),
+            Some(revision) => {
+                super::history::as_of_source(&self.meta.table, &self.meta.column_names(), revision)
+            }
+        }
     }
 
     fn filter_clause(&self) -> String {
@@ -286,7 +303,7 @@ impl ReadPlan {
         } else {
             format!("{sort}{direction}, {pk}{direction}")
         };
-        let mut sql = format!("SELECT {} FROM \"{}\"", columns.join(", "), self.meta.table);
+        let mut sql = format!("SELECT {} FROM {}", columns.join(", "), self.source());
         if !conditions.is_empty() {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));
@@ -302,8 +319,8 @@ impl ReadPlan {
     pub(crate) fn count_sql(&self) -> (String, Vec<Value>) {
         (
             format!(
-                "SELECT count(*) FROM \"{}\"{}",
-                self.meta.table,
+                "SELECT count(*) FROM {}{}",
+                self.source(),
                 self.filter_clause()
             ),
             self.params.clone(),
@@ -314,8 +331,8 @@ impl ReadPlan {
         let c = self.quoted(column);
         (
             format!(
-                "SELECT {c}, count(*) FROM \"{}\"{} GROUP BY {c} ORDER BY 2 DESC, 1 LIMIT {}",
-                self.meta.table,
+                "SELECT {c}, count(*) FROM {}{} GROUP BY {c} ORDER BY 2 DESC, 1 LIMIT {}",
+                self.source(),
                 self.filter_clause(),
                 FACET_LIMIT + 1
             ),

@@ -117,6 +117,11 @@ impl<'c> ReadSession<'c> {
     /// The dataset's metadata, from the in-memory catalog when its schema has not changed.
     /// Its `revision` and `row_count` are as of when it was cached; use [`Self::state`] or
     /// [`Self::dataset`] for current figures.
+    /// The session's connection, for store code that reads within the same snapshot.
+    pub(crate) fn connection(&self) -> &Connection {
+        self.conn
+    }
+
     pub fn meta(&self, dataset: &str, state: DatasetState) -> Result<Arc<DatasetMeta>, StoreError> {
         if let Some(meta) = self.catalog.load().datasets.get(dataset)
             && meta.schema_version == state.schema_version

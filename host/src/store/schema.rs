@@ -7,7 +7,13 @@ use super::StoreError;
 
 /// Bumped when the internal tables change shape; a database from a newer logam is refused
 /// rather than misread.
-pub const STORE_FORMAT: i64 = 1;
+///
+/// 2: every dataset table has a history table (`history.rs`); columns may name a code list
+/// (`_logam_columns.codes`). A format-1 file is brought up
+/// to 2 when opened (its datasets had no changes yet, so their history tables start empty);
+/// a format-1 binary refuses a format-2 file, because it would answer `_as_of` from the live
+/// rows alone and so misquote old revisions once an import has changed a row.
+pub const STORE_FORMAT: i64 = 2;
 
 const DDL: &str = r#"
 CREATE TABLE IF NOT EXISTS _logam_meta (
@@ -45,6 +51,7 @@ CREATE TABLE IF NOT EXISTS _logam_columns (
     title_en        TEXT NOT NULL,
     description_id  TEXT NOT NULL,
     description_en  TEXT NOT NULL,
+    codes           TEXT,
     PRIMARY KEY (dataset_id, name)
 ) STRICT;
 
@@ -136,6 +143,48 @@ pub(crate) fn ensure(conn: &Connection) -> Result<bool, StoreError> {
             "INSERT INTO _logam_meta(key, value) VALUES ('store_format', ?1)",
             [STORE_FORMAT.to_string()],
         )?;
+    } else if existing.as_deref() != Some(STORE_FORMAT.to_string().as_str()) {
+        migrate(conn)?;
     }
     Ok(existing.is_none())
+}
+
+/// Format 1 → 2: a history table for every dataset, in one transaction with the new format
+/// number, so a file is either migrated or left as it was.
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = (|| -> Result<(), StoreError> {
+        let has_codes: bool = conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM pragma_table_info('_logam_columns') WHERE name = 'codes')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_codes {
+            conn.execute_batch("ALTER TABLE _logam_columns ADD COLUMN codes TEXT")?;
+        }
+        for id in super::catalog::list_dataset_ids(conn)? {
+            let meta = super::catalog::load_dataset(conn, &id)?;
+            super::history::ensure_history_table(
+                conn,
+                &meta.table,
+                &meta.columns,
+                &meta.primary_key,
+            )?;
+        }
+        conn.execute(
+            "UPDATE _logam_meta SET value = ?1 WHERE key = 'store_format'",
+            [STORE_FORMAT.to_string()],
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
 }

@@ -311,6 +311,12 @@ fn authorize(
                     "`main.{table_name}` bypasses `_as_of`; name the table without `main.`"
                 )),
                 ("temp", true) if as_of => Ok(()),
+                // Older row versions, read only by the revision views themselves.
+                ("main", false)
+                    if as_of && ctx.accessor.is_some() && lower.starts_with("_logam_hist_") =>
+                {
+                    Ok(())
+                }
                 _ => Err(format!(
                     "reading `{table_name}` is not allowed: it is not a published dataset"
                 )),
@@ -385,14 +391,22 @@ fn create_revision_views(
     revision: i64,
 ) -> Result<(), StoreError> {
     conn.pragma_update(None, "query_only", "OFF")?;
-    let mut sql = String::new();
-    for table in tables {
-        sql.push_str(&format!(
-            "CREATE TEMP VIEW \"{table}\" AS SELECT * FROM main.\"{table}\" WHERE {};\n",
-            super::history::as_of_condition(revision)
-        ));
-    }
-    let created = conn.execute_batch(&sql);
+    let created = (|| -> Result<(), rusqlite::Error> {
+        let mut sql = String::new();
+        let mut columns = conn.prepare(
+            "SELECT name FROM pragma_table_info(?1) WHERE name <> '_rev_from' ORDER BY cid",
+        )?;
+        for table in tables {
+            let names = columns
+                .query_map([table], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            sql.push_str(&format!(
+                "CREATE TEMP VIEW \"{table}\" AS SELECT * FROM {};\n",
+                super::history::as_of_source(table, &names, revision)
+            ));
+        }
+        conn.execute_batch(&sql)
+    })();
     conn.pragma_update(None, "query_only", "ON")?;
     created?;
     Ok(())

@@ -31,6 +31,7 @@ fn column(
         name: name.into(),
         column_type,
         unit: unit.map(str::to_string),
+        codes: None,
         searchable: matches!(name, "name" | "kecamatan" | "product"),
         title: Bilingual {
             id: id.into(),

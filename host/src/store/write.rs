@@ -77,6 +77,17 @@ impl DatasetSpec {
             if !seen.insert(column.name.as_str()) {
                 return fail(format!("column {:?} is declared twice", column.name));
             }
+            if let Some(codes) = &column.codes {
+                let valid = codes.split_once(':').is_some_and(|(dataset, column)| {
+                    is_valid_identifier(dataset) && is_valid_identifier(column)
+                });
+                if !valid {
+                    return fail(format!(
+                        "column {:?}: codes {codes:?} must be \"dataset:column\"",
+                        column.name
+                    ));
+                }
+            }
             if column.searchable && !column.column_type.is_textual() {
                 return fail(format!(
                     "column {:?} is searchable but not text",
@@ -152,6 +163,7 @@ pub(crate) fn create_dataset(
         spec.id,
         columns_sql.join(", ")
     ))?;
+    super::history::ensure_history_table(tx, &spec.id, &spec.columns, &spec.primary_key)?;
 
     let now = now_utc();
     let rev = open_revision(tx, &spec.id, author, message, &now)?;
@@ -178,8 +190,8 @@ pub(crate) fn create_dataset(
     )?;
     let mut insert_column = tx.prepare(
         "INSERT INTO _logam_columns (dataset_id, position, name, type, unit, searchable,
-            title_id, title_en, description_id, description_en)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            title_id, title_en, description_id, description_en, codes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     for (position, column) in spec.columns.iter().enumerate() {
         insert_column.execute(params![
@@ -192,7 +204,8 @@ pub(crate) fn create_dataset(
             column.title.id,
             column.title.en,
             column.description.id,
-            column.description.en
+            column.description.en,
+            column.codes
         ])?;
     }
     let mut insert_query = tx.prepare(

@@ -1,0 +1,314 @@
+//! The office's data operations: `POST /admin/datasets/{id}/import`, `POST /admin/datasets`
+//! (behind the admin token, like the plugin operations) and the open
+//! `GET /api/datasets/{id}/changes`. The work is the store's (`store/import.rs`,
+//! `store/changes.rs`); this file parses the request and shapes the answer.
+
+use axum::Extension;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{RawQuery, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::admin::Caller;
+use super::{ApiError, AppState, PathParams};
+use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
+
+/// Who the revision names until accounts exist (the accounts work replaces this).
+const AUTHOR: &str = "admin-token";
+
+fn bad_parameter(message: String, hint: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", message, hint)
+}
+
+fn pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (key, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if !seen.insert(key.to_string()) {
+            return Err(bad_parameter(
+                format!("`{key}` was given more than once"),
+                "give it once",
+            ));
+        }
+        out.push((key.into_owned(), value.into_owned()));
+    }
+    Ok(out)
+}
+
+fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
+    crate::store::parse_bool(value).ok_or_else(|| {
+        bad_parameter(
+            format!("`{name}`: {value:?} is not true, false, 1 or 0"),
+            "send 1 or 0",
+        )
+    })
+}
+
+/// Reads the import options from the query string and the Content-Type.
+fn options(query: Option<&str>, headers: &HeaderMap) -> Result<ImportOptions, ApiError> {
+    let mut format = None;
+    let mut options = ImportOptions {
+        format: ImportFormat::Csv,
+        mode: ImportMode::Append,
+        dry_run: false,
+        delimiter: None,
+        decimal_comma: None,
+        message: None,
+        author: AUTHOR.into(),
+    };
+    for (key, value) in pairs(query)? {
+        match key.as_str() {
+            "format" => {
+                format = Some(ImportFormat::parse(&value).ok_or_else(|| {
+                    bad_parameter(format!("`format`: {value:?} is not csv or json"), "send format=csv or format=json")
+                })?)
+            }
+            "mode" => {
+                options.mode = ImportMode::parse(&value).ok_or_else(|| {
+                    bad_parameter(
+                        format!("`mode`: {value:?} is not append, replace or upsert"),
+                        "append adds rows, upsert adds or changes them by key, replace makes the file the whole dataset",
+                    )
+                })?
+            }
+            "dry_run" => options.dry_run = flag("dry_run", &value)?,
+            "delimiter" => {
+                options.delimiter = Some(match value.as_str() {
+                    "," => b',',
+                    ";" => b';',
+                    "\t" | "tab" => b'\t',
+                    "|" => b'|',
+                    _ => {
+                        return Err(bad_parameter(
+                            format!("`delimiter`: {value:?} is not one of , ; tab |"),
+                            "send delimiter=%3B for a semicolon",
+                        ));
+                    }
+                })
+            }
+            "decimal" => {
+                options.decimal_comma = Some(match value.as_str() {
+                    "comma" | "," => true,
+                    "dot" | "." => false,
+                    _ => {
+                        return Err(bad_parameter(
+                            format!("`decimal`: {value:?} is not comma or dot"),
+                            "send decimal=comma for numbers such as 1.234,5",
+                        ));
+                    }
+                })
+            }
+            "message" => {
+                if value.len() > 1000 {
+                    return Err(bad_parameter(
+                        "`message` is longer than 1000 bytes".into(),
+                        "shorten the message",
+                    ));
+                }
+                options.message = Some(value)
+            }
+            other => {
+                return Err(bad_parameter(
+                    format!("`{other}` is not a parameter of the import"),
+                    "the parameters are format, mode, dry_run, delimiter, decimal, message",
+                ));
+            }
+        }
+    }
+    let from_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .and_then(|t| match t.as_str() {
+            "text/csv" | "application/csv" => Some(ImportFormat::Csv),
+            "application/json" => Some(ImportFormat::Json),
+            _ => None,
+        });
+    options.format = format.or(from_type).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unknown_format",
+            "the request does not say whether the file is CSV or JSON",
+            "send Content-Type: text/csv or application/json, or ?format=csv|json",
+        )
+    })?;
+    Ok(options)
+}
+
+fn body_error(rejection: BytesRejection, limit: usize) -> ApiError {
+    let status = rejection.status();
+    ApiError::new(
+        status,
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "upload_too_large"
+        } else {
+            "invalid_body"
+        },
+        format!(
+            "{} (the limit is {} MiB)",
+            rejection.body_text(),
+            limit >> 20
+        ),
+        "split the file, or start the server with a larger --max-import-mib",
+    )
+}
+
+/// The one error shape, with the import's problem list beside code, message and hint.
+fn import_error(err: ImportError) -> Response {
+    let (code, hint) = match &err {
+        ImportError::Empty => ("empty_file", "send a header line and at least one row"),
+        ImportError::Encoding { .. } => (
+            "invalid_encoding",
+            "save the file as UTF-8 (in a spreadsheet: CSV UTF-8) and send it again",
+        ),
+        ImportError::Malformed { .. } => (
+            "malformed_file",
+            "check that the whole file was sent and that it is the format named",
+        ),
+        ImportError::Rejected { .. } => (
+            "import_rejected",
+            "fix every problem listed and send the whole file again; nothing was imported",
+        ),
+        ImportError::Store(_) => ("", ""),
+    };
+    match err {
+        ImportError::Store(store) => ApiError::from(store).into_response(),
+        ImportError::Rejected {
+            count,
+            ref problems,
+            ref notes,
+        } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": {
+                    "code": code,
+                    "message": err.to_string(),
+                    "hint": hint,
+                    "problem_count": count,
+                    "problems": problems,
+                    "notes": notes,
+                }
+            })),
+        )
+            .into_response(),
+        other => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            other.to_string(),
+            hint,
+        )
+        .into_response(),
+    }
+}
+
+/// `POST /admin/datasets/{id}/import` with the file as the body.
+pub async fn import(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    PathParams(dataset): PathParams<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let mut options = options(query.as_deref(), &headers)?;
+    // The revision names who imported it.
+    options.author = caller.name.clone();
+    let dry_run = options.dry_run;
+    let body = body.map_err(|r| body_error(r, app.max_import_bytes))?;
+    let store = app.store.clone();
+    let target = dataset.clone();
+    let result =
+        tokio::task::spawn_blocking(move || store.import_blocking(&dataset, &body, &options))
+            .await
+            .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?;
+    match result {
+        Ok(report) => {
+            if !dry_run {
+                let detail = serde_json::to_value(&report).unwrap_or_default();
+                super::admin::audit(&app, &caller, "dataset.import", target, detail).await;
+            }
+            Ok(Json(report).into_response())
+        }
+        Err(err) => Ok(import_error(err)),
+    }
+}
+
+/// `POST /admin/datasets` with a dataset's TOML schema (data/FORMAT.md) as the body.
+pub async fn create(
+    State(app): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|r| body_error(r, app.max_import_bytes))?;
+    let text = match crate::store::import::decode(&body) {
+        Ok(text) => text.to_string(),
+        Err(err) => return Ok(import_error(err)),
+    };
+    let store = app.store.clone();
+    let author = caller.name.clone();
+    let meta = store
+        .write(move |conn| crate::store::import::create_dataset(conn, &text, &author))
+        .await?;
+    super::admin::audit(
+        &app,
+        &caller,
+        "dataset.create",
+        meta.id.clone(),
+        serde_json::json!({"revision": meta.revision, "columns": meta.columns.len()}),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(meta)).into_response())
+}
+
+/// `GET /api/datasets/{id}/changes?from=A&to=B`.
+pub async fn changes(
+    State(app): State<AppState>,
+    PathParams(dataset): PathParams<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut from = None;
+    let mut to = None;
+    for (key, value) in pairs(query.as_deref())? {
+        let number = || {
+            value.parse::<i64>().map_err(|_| {
+                bad_parameter(
+                    format!("`{key}`: {value:?} is not a revision number"),
+                    "GET /api/datasets/{id}/revisions lists the revisions",
+                )
+            })
+        };
+        match key.as_str() {
+            "from" => from = Some(number()?),
+            "to" => to = Some(number()?),
+            other => {
+                return Err(bad_parameter(
+                    format!("`{other}` is not a parameter of changes"),
+                    "the parameters are from and to",
+                ));
+            }
+        }
+    }
+    let changes = app
+        .store
+        .read(move |session| {
+            let state = session.state(&dataset)?;
+            let to = to.unwrap_or(state.revision);
+            let from = match from {
+                Some(from) => from,
+                None => session.revision_before(&dataset, to)?,
+            };
+            session.changes(&dataset, from, to)
+        })
+        .await?;
+    Ok(Json(changes).into_response())
+}

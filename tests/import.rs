@@ -961,3 +961,46 @@ async fn an_import_killed_midway_lands_whole_or_not_at_all() {
         if finished_first { "after" } else { "before" }
     );
 }
+
+#[test]
+fn a_parent_area_code_must_be_in_the_wilayah_code_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logam.db");
+    let file = dir.path().join("wilayah.csv");
+    let header =
+        "kode,nama,tingkat,kode_induk,lat,lon,centroid_perkiraan,klaster_logam,catatan,sumber_id";
+    let run = |row: &str| {
+        std::fs::write(&file, format!("{header}\n{row}\n")).unwrap();
+        std::process::Command::new(support::BIN)
+            .args(["import", "wilayah"])
+            .arg(&file)
+            .args(["--dry-run", "--db"])
+            .arg(&db)
+            .output()
+            .unwrap()
+    };
+    let source: String = {
+        let _ = run("33.03.99,Uji,desa,33.03.01,,,,,,x");
+        support::sqlite(&db)
+            .query_row(
+                "SELECT sumber_id FROM wilayah WHERE sumber_id IS NOT NULL LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let known = run(&format!("33.03.99,Uji,desa,33.03.01,,,,,,{source}"));
+    assert!(
+        known.status.success(),
+        "{}",
+        String::from_utf8_lossy(&known.stderr)
+    );
+    let unknown = run(&format!("33.03.98,Uji,desa,99.99,,,,,,{source}"));
+    assert!(!unknown.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&unknown.stdout),
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    assert!(said.contains("99.99"), "{said}");
+}

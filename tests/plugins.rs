@@ -378,6 +378,7 @@ async fn indicator_results_are_cached_until_their_inputs_change() {
     let first = http.get(&url).send().await.unwrap();
     assert_eq!(first.status(), 200);
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    let first_body: Value = first.json().await.unwrap();
     let again = http
         .get(&url)
         .header("if-none-match", &etag)
@@ -421,9 +422,26 @@ async fn indicator_results_are_cached_until_their_inputs_change() {
         .unwrap();
     assert_eq!(after.status(), 200);
     let body: Value = after.json().await.unwrap();
-    assert!(body.to_string().contains("Uji") || body["rows"].as_array().unwrap().len() == 3);
+    assert!(body.to_string().contains("Uji"), "{body}");
     let (_, list) = get_json(&server.url("/api/plugins")).await;
     assert_eq!(plugin(&list, "rupiah-per-unit")["calls"], 2);
+
+    // A citation names a revision: as of the first answer's revision the figures are the old
+    // ones, forever, while the live result has the new contract.
+    let old_revision = first_body["revision"].as_i64().unwrap();
+    let (status, cited) = get_json(&format!("{url}?_as_of={old_revision}")).await;
+    assert_eq!(status, 200, "{cited}");
+    assert_eq!(
+        cited["rows"], first_body["rows"],
+        "the same numbers as at revision {old_revision}"
+    );
+    assert_eq!(cited["revision"], old_revision);
+    assert_eq!(body["rows"].as_array().unwrap().len(), 3);
+    let (status, bad) = get_json(&format!("{url}?_as_of=soon")).await;
+    assert_eq!(
+        (status, &bad["error"]["code"]),
+        (400, &Value::from("invalid_value"))
+    );
 }
 
 #[tokio::test]

@@ -83,7 +83,7 @@ fn native_sum(store: &Store) -> (i64, u64) {
 fn plugin_sum(host: &PluginHost) -> i64 {
     host.clear_result_cache();
     match host
-        .run_indicator("bench-sum", &[], "bench", None)
+        .run_indicator("bench-sum", &[], None, "bench", None)
         .expect("bench-sum runs")
     {
         IndicatorOutcome::Computed { result, .. } => match &result.batch.columns[1].data {

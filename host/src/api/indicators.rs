@@ -82,10 +82,26 @@ pub async fn show(
     };
     let mut params = Vec::new();
     let mut bom = false;
+    let mut as_of = None;
     for (key, value) in pairs {
         match key.as_str() {
             "_bom" if extension.as_deref() == Some("csv") => {
                 bom = super::params::flag(&key, &value)?
+            }
+            "_as_of" => {
+                as_of = Some(
+                    value
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|r| *r >= 0)
+                        .ok_or_else(|| {
+                            ApiError::from(QueryError::InvalidValue {
+                                parameter: "_as_of".into(),
+                                value: value.chars().take(100).collect(),
+                                expected: "a revision number".into(),
+                            })
+                        })?,
+                )
             }
             _ if key.starts_with('_') => {
                 return Err(QueryError::UnknownParameter {
@@ -110,7 +126,7 @@ pub async fn show(
         .map(str::to_string);
     let plugins = app.plugins.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        plugins.run_indicator(&id, &params, &variant, if_none_match.as_deref())
+        plugins.run_indicator(&id, &params, as_of, &variant, if_none_match.as_deref())
     })
     .await
     .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;

@@ -46,7 +46,7 @@ impl PluginHost {
             Code::Indicator { info, .. } => {
                 let params = convert::params(&info.parameters, query)?;
                 let started = Instant::now();
-                let (result, _) = self.compute(&plugin, &params, String::new(), &[])?;
+                let (result, _) = self.compute(&plugin, &params, None, String::new(), &[])?;
                 let elapsed = started.elapsed();
                 let schema = result.export_schema();
                 let mut csv = crate::export::native_exporter("csv", Default::default())
@@ -160,7 +160,7 @@ impl PluginHost {
         indicator: &str,
         query: &[(String, String)],
     ) -> Result<CheckReport, PluginError> {
-        let result = match self.run_indicator(indicator, &[], "check", None)? {
+        let result = match self.run_indicator(indicator, &[], None, "check", None)? {
             super::IndicatorOutcome::Computed { result, .. } => result,
             super::IndicatorOutcome::NotModified { .. } => {
                 return Err(PluginError::Engine("unexpected 304".into()));

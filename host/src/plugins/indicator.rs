@@ -165,6 +165,7 @@ impl PluginHost {
         &self,
         id: &str,
         query: &[(String, String)],
+        as_of: Option<i64>,
         variant: &str,
         if_none_match: Option<&str>,
     ) -> Result<IndicatorOutcome, PluginError> {
@@ -191,6 +192,10 @@ impl PluginHost {
         }
         key.update(b"|");
         key.update(params_key(&params));
+        // Data as of a revision never changes: the key names the revision.
+        if let Some(revision) = as_of {
+            key.update(format!("|as_of={revision}"));
+        }
         let key = format!("{:x}", key.finalize());
         let tag = Sha256::digest(format!("{key}|{variant}"));
         let tag: String = tag[..16].iter().map(|b| format!("{b:02x}")).collect();
@@ -209,7 +214,7 @@ impl PluginHost {
         }
 
         let started = Instant::now();
-        let outcome = self.compute(&plugin, &params, key, &states);
+        let outcome = self.compute(&plugin, &params, as_of, key, &states);
         plugin.stats.record(started.elapsed(), outcome.is_ok());
         let (result, keyed_revisions_read) = outcome?;
         let result = Arc::new(result);
@@ -224,6 +229,7 @@ impl PluginHost {
         &self,
         plugin: &Arc<Plugin>,
         params: &[types::Param],
+        as_of: Option<i64>,
         key: String,
         keyed_states: &[crate::store::DatasetState],
     ) -> Result<(IndicatorResult, bool), PluginError> {
@@ -249,13 +255,14 @@ impl PluginHost {
         for (index, input) in info.inputs.iter().enumerate() {
             let request = RowRequest {
                 columns: Some(input.columns.clone()),
+                as_of,
                 ..RowRequest::default()
             };
             let mut failure: Option<PluginError> = None;
             self.store.read_blocking(|session| {
                 let state = session.state(&input.dataset)?;
                 keyed_revisions_read &= keyed_states.get(index) == Some(&state);
-                revision = revision.max(state.revision);
+                revision = revision.max(as_of.map_or(state.revision, |r| r.min(state.revision)));
                 let meta = session.meta(&input.dataset, state)?;
                 let plan = ReadPlan::new(meta, &request)?;
                 session.scan(&plan, 1024, |batch| {

@@ -42,7 +42,7 @@ async fn compute(
 ) -> Result<(Arc<IndicatorResult>, TableDescription), ApiError> {
     let plugins = app.plugins.clone();
     tokio::task::spawn_blocking(move || {
-        let outcome = plugins.run_indicator(&id, &params, "page", None)?;
+        let outcome = plugins.run_indicator(&id, &params, None, "page", None)?;
         let IndicatorOutcome::Computed { result, .. } = outcome else {
             return Err(crate::plugins::PluginError::Engine("unexpected 304".into()));
         };
@@ -245,14 +245,10 @@ pub async fn page(
         }
     };
     let base = public_base(&headers);
-    let page_url = format!(
-        "{base}/indicators/{id}{}",
-        if qs.is_empty() {
-            String::new()
-        } else {
-            format!("?{qs}")
-        }
-    );
+    // The cited address pins the data revision, so following it later gives these numbers.
+    let mut cited = params.clone();
+    cited.push(("_as_of".into(), result.revision.to_string()));
+    let page_url = format!("{base}/api/indicators/{id}?{}", query_string(&cited));
     let embed_url = format!("{base}{}", with_lang(format!("/embed/indicators/{id}")));
     let snippet = format!(
         "<iframe src=\"{embed_url}\" width=\"{w}\" height=\"{h}\" style=\"border:0\" title=\"{title}\" loading=\"lazy\"></iframe>",

@@ -1004,3 +1004,33 @@ fn a_parent_area_code_must_be_in_the_wilayah_code_list() {
     );
     assert!(said.contains("99.99"), "{said}");
 }
+
+#[test]
+fn a_figure_written_with_its_unit_is_refused_naming_the_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("logam.db");
+    let file = dir.path().join("kontrak.csv");
+    std::fs::write(
+        &file,
+        "id,tahun,pemasok,usaha,pembeli,produk,kategori,unit_per_bulan,nilai_per_bulan,nilai_tercetak,sumber_id,catatan\n\
+         9,2022,Uji,,Uji,knalpot,knalpot,10,Rp250 juta,Rp250 juta,radarbanyumas-2021-06-02,\n",
+    )
+    .unwrap();
+    let output = std::process::Command::new(support::BIN)
+        .args(["import", "kontrak_pasokan"])
+        .arg(&file)
+        .args(["--dry-run", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("Rp250 juta") && said.contains("a bare number in rupiah"),
+        "{said}"
+    );
+}

@@ -165,6 +165,13 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             ratelimit::limit,
         ))
+        // Open requests answer within 30 s. The admin routes merged below are not cut off:
+        // an import or install that outlived a timeout would still commit after the client
+        // had been told 504.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         .merge(admin)
         .merge(accounts)
         .merge(data_admin)
@@ -180,10 +187,6 @@ pub fn app(state: AppState) -> Router {
 
     api.layer(CompressionLayer::new().gzip(true).br(true))
         .layer(cors)
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(30),
-        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension, Transaction, params_from_iter};
 use serde::Serialize;
 use thiserror::Error;
 
-use super::catalog::{self, ColumnType, DatasetMeta};
+use super::catalog::{self, ColumnMeta, ColumnType, DatasetMeta};
 use super::history::history_table;
 use super::{Store, StoreError, values, write};
 
@@ -590,13 +590,14 @@ fn import(
                         let parsed = values::parse_text(column.column_type, &cell);
                         if parsed.is_none() {
                             report(format!(
-                                "{:?} is not {}",
+                                "{:?} is not {}{}",
                                 truncate(&cell),
                                 if decimal_comma && column.column_type == ColumnType::Real {
                                     "a number such as 1.234,5 (decimal comma)"
                                 } else {
                                     values::expected(column.column_type)
-                                }
+                                },
+                                unit_hint(column)
                             ));
                         }
                         parsed
@@ -608,9 +609,10 @@ fn import(
                         let parsed = values::from_json(column.column_type, v);
                         if parsed.is_none() {
                             report(format!(
-                                "{} is not {}",
+                                "{} is not {}{}",
                                 truncate(&v.to_string()),
-                                values::expected(column.column_type)
+                                values::expected(column.column_type),
+                                unit_hint(column)
                             ));
                         }
                         parsed
@@ -877,6 +879,17 @@ fn check_codes(
         }
     }
     Ok(())
+}
+
+/// The unit a numeric column is measured in, for a refusal: the schema fixes the unit per
+/// column, so a cell holds a bare number in it ("250000000", not "Rp250 juta").
+fn unit_hint(column: &ColumnMeta) -> String {
+    match (&column.unit, column.column_type) {
+        (Some(unit), ColumnType::Integer | ColumnType::Real) => {
+            format!(" (a bare number in {unit}, without the unit or a scale word)")
+        }
+        _ => String::new(),
+    }
 }
 
 fn truncate(s: &str) -> String {

@@ -69,6 +69,46 @@ fn custom_section(component: &mut Vec<u8>, name: &str, content: &str) {
     component.extend_from_slice(&body);
 }
 
+/// The target the plugins are built for.
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// Whether the compiler that builds the plugins has the standard library for [`WASM_TARGET`].
+fn has_wasm_target(rustc: &str) -> bool {
+    let Ok(output) = Command::new(rustc).args(["--print", "sysroot"]).output() else {
+        return false;
+    };
+    let sysroot = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .join("lib")
+        .is_dir()
+}
+
+/// rustup installs a toolchain file's `targets` only when it installs the toolchain itself, so
+/// a machine that already had `stable` lacks the wasm target. Add it here, saying so, rather
+/// than failing halfway through the plugins' build; without rustup, name the command to run.
+fn ensure_wasm_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    if has_wasm_target(&rustc) {
+        return;
+    }
+    println!(
+        "cargo:warning=the {WASM_TARGET} target (for the bundled plugins) is missing; running `rustup target add {WASM_TARGET}`"
+    );
+    let mut rustup = Command::new("rustup");
+    rustup.args(["target", "add", WASM_TARGET]);
+    if let Ok(toolchain) = env::var("RUSTUP_TOOLCHAIN") {
+        rustup.args(["--toolchain", &toolchain]);
+    }
+    let added = rustup.status().map(|s| s.success()).unwrap_or(false);
+    if !added || !has_wasm_target(&rustc) {
+        panic!(
+            "the {WASM_TARGET} target is missing and could not be added: run `rustup target add {WASM_TARGET}` and build again"
+        );
+    }
+}
+
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let root = manifest_dir
@@ -79,15 +119,12 @@ fn main() {
     watch(&plugins);
     watch(&wit);
 
+    ensure_wasm_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
-    command.current_dir(&plugins).args([
-        "build",
-        "--release",
-        "--locked",
-        "--target",
-        "wasm32-wasip2",
-    ]);
+    command
+        .current_dir(&plugins)
+        .args(["build", "--release", "--locked", "--target", WASM_TARGET]);
     // This build's settings are for the host; the plugins have their own workspace, profile
     // and target directory (plugins/target).
     for variable in [

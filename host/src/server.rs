@@ -8,7 +8,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::api::{AppState, app};
+use crate::app::app;
+use crate::http::{AppState, RateLimiter};
 use crate::plugins::{PluginConfig, PluginHost, watch};
 use crate::store::{OpenOptions, Store};
 
@@ -60,7 +61,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let mut state = AppState::new(store, plugins);
     state.admin_token = config.admin_token.map(Arc::from);
     state.max_plugin_bytes = config.max_plugin_bytes;
-    state.rate_limiter = crate::api::RateLimiter::per_minute(config.rate_limit_per_minute);
+    state.rate_limiter = RateLimiter::per_minute(config.rate_limit_per_minute);
     state.max_import_bytes = config.max_import_bytes;
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)

@@ -5,11 +5,13 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use maud::{Markup, html};
 use serde_json::Value;
 
 use super::openapi::{Live, document};
-use super::{ApiError, AppState};
-use crate::web::{Lang, escape, layout};
+use crate::http::Lang;
+use crate::http::page::layout;
+use crate::http::{ApiError, AppState};
 
 /// "Indonesian / English" summaries and tag descriptions: the reader's half.
 fn half(text: &str, lang: Lang) -> &str {
@@ -66,142 +68,126 @@ fn schema_text(schema: &Value) -> String {
     text
 }
 
-fn parameters_table(parameters: &[Value], lang: Lang) -> String {
+fn parameters_table(parameters: &[Value], lang: Lang) -> Markup {
     if parameters.is_empty() {
-        return format!("<p>{}</p>", lang.pick("Tanpa parameter.", "No parameters."));
+        return html! { p { (lang.pick("Tanpa parameter.", "No parameters.")) } };
     }
-    let mut rows = String::new();
-    for p in parameters {
-        let name = p["name"].as_str().unwrap_or("");
-        let shown =
-            if p["style"] == "form" && p["explode"] == true && p["schema"]["type"] == "object" {
-                lang.pick("(bebas) ", "(free-form) ").to_string() + name
-            } else {
-                name.to_string()
-            };
-        rows.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&shown),
-            escape(p["in"].as_str().unwrap_or("")),
-            escape(&schema_text(&p["schema"])),
-            if p["required"] == true {
-                lang.pick("ya", "yes")
-            } else {
-                lang.pick("tidak", "no")
-            },
-            escape(p["description"].as_str().unwrap_or("")),
-        ));
+    html! {
+        table {
+            caption { (lang.pick("Parameter", "Parameters")) }
+            thead { tr {
+                th scope="col" { (lang.pick("Nama", "Name")) }
+                th scope="col" { (lang.pick("Letak", "In")) }
+                th scope="col" { (lang.pick("Jenis", "Type")) }
+                th scope="col" { (lang.pick("Wajib", "Required")) }
+                th scope="col" { (lang.pick("Keterangan", "Description")) }
+            } }
+            tbody {
+                @for p in parameters {
+                    tr {
+                        td { code {
+                            @if p["style"] == "form" && p["explode"] == true && p["schema"]["type"] == "object" {
+                                (lang.pick("(bebas) ", "(free-form) "))
+                            }
+                            (p["name"].as_str().unwrap_or(""))
+                        } }
+                        td { (p["in"].as_str().unwrap_or("")) }
+                        td { (schema_text(&p["schema"])) }
+                        td { @if p["required"] == true { (lang.pick("ya", "yes")) } @else { (lang.pick("tidak", "no")) } }
+                        td { (p["description"].as_str().unwrap_or("")) }
+                    }
+                }
+            }
+        }
     }
-    format!(
-        "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{name}</th>\
-         <th scope=\"col\">{location}</th><th scope=\"col\">{kind}</th><th scope=\"col\">{required}</th>\
-         <th scope=\"col\">{description}</th></tr></thead><tbody>\n{rows}</tbody></table>",
-        caption = lang.pick("Parameter", "Parameters"),
-        name = lang.pick("Nama", "Name"),
-        location = lang.pick("Letak", "In"),
-        kind = lang.pick("Jenis", "Type"),
-        required = lang.pick("Wajib", "Required"),
-        description = lang.pick("Keterangan", "Description"),
-    )
 }
 
-fn responses_table(responses: &Value, lang: Lang) -> String {
-    let mut rows = String::new();
-    for (status, response) in responses.as_object().into_iter().flatten() {
-        let media: Vec<String> = response["content"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(media, content)| format!("{media} ({})", schema_text(&content["schema"])))
-            .collect();
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(status),
-            escape(response["description"].as_str().unwrap_or("")),
-            escape(&media.join("; ")),
-        ));
+fn responses_table(responses: &Value, lang: Lang) -> Markup {
+    html! {
+        table {
+            caption { (lang.pick("Jawaban", "Responses")) }
+            thead { tr {
+                th scope="col" { (lang.pick("Status", "Status")) }
+                th scope="col" { (lang.pick("Keterangan", "Description")) }
+                th scope="col" { (lang.pick("Isi", "Body")) }
+            } }
+            tbody {
+                @for (status, response) in responses.as_object().into_iter().flatten() {
+                    @let media: Vec<String> = response["content"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(media, content)| format!("{media} ({})", schema_text(&content["schema"])))
+                        .collect();
+                    tr {
+                        td { (status) }
+                        td { (response["description"].as_str().unwrap_or("")) }
+                        td { (media.join("; ")) }
+                    }
+                }
+            }
+        }
     }
-    format!(
-        "<table><caption>{caption}</caption><thead><tr><th scope=\"col\">{status}</th>\
-         <th scope=\"col\">{description}</th><th scope=\"col\">{body}</th></tr></thead>\
-         <tbody>\n{rows}</tbody></table>",
-        caption = lang.pick("Jawaban", "Responses"),
-        status = lang.pick("Status", "Status"),
-        description = lang.pick("Keterangan", "Description"),
-        body = lang.pick("Isi", "Body"),
-    )
+}
+
+/// One operation: method and path, summary, parameters, body and responses.
+fn operation(method: &str, path: &str, op: &Value, lang: Lang) -> Markup {
+    html! {
+        article id=(op["operationId"].as_str().unwrap_or("")) {
+            h3 { code { (method.to_uppercase()) } " " code { (path) } }
+            p { (half(op["summary"].as_str().unwrap_or(""), lang)) }
+            p { (op["description"].as_str().unwrap_or("")) }
+            (parameters_table(op["parameters"].as_array().map(Vec::as_slice).unwrap_or(&[]), lang))
+            @if let Some(content) = op["requestBody"]["content"].as_object() {
+                p { (lang.pick("Isi permintaan", "Request body")) ": " (content.keys().cloned().collect::<Vec<_>>().join(", ")) }
+            }
+            (responses_table(&op["responses"], lang))
+        }
+    }
 }
 
 /// The page for a document: one section per tag, one article per operation.
-pub fn render(document: &Value, lang: Lang) -> String {
-    let mut toc = String::new();
-    let mut sections = String::new();
+pub fn render(document: &Value, lang: Lang) -> Markup {
+    // (tag, its title, its operations), tags with no operation left out.
+    let mut sections = Vec::new();
     for tag in document["tags"].as_array().into_iter().flatten() {
         let name = tag["name"].as_str().unwrap_or("");
         let title = half(tag["description"].as_str().unwrap_or(name), lang);
-        let mut articles = String::new();
+        let mut operations = Vec::new();
         for (path, item) in document["paths"].as_object().into_iter().flatten() {
             for method in ["get", "post"] {
                 let Some(op) = item.get(method) else { continue };
-                if !op["tags"]
+                if op["tags"]
                     .as_array()
                     .is_some_and(|t| t.iter().any(|t| t == name))
                 {
-                    continue;
+                    operations.push(operation(method, path, op, lang));
                 }
-                let id = op["operationId"].as_str().unwrap_or("");
-                articles.push_str(&format!(
-                    "<article id=\"{id}\"><h3><code>{method}</code> <code>{path}</code></h3>\
-                     <p>{summary}</p><p>{description}</p>{parameters}{body}{responses}</article>\n",
-                    id = escape(id),
-                    method = method.to_uppercase(),
-                    path = escape(path),
-                    summary = escape(half(op["summary"].as_str().unwrap_or(""), lang)),
-                    description = escape(op["description"].as_str().unwrap_or("")),
-                    parameters = parameters_table(
-                        op["parameters"]
-                            .as_array()
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[]),
-                        lang
-                    ),
-                    body = op["requestBody"]["content"]
-                        .as_object()
-                        .map(|content| format!(
-                            "<p>{}: {}</p>",
-                            lang.pick("Isi permintaan", "Request body"),
-                            escape(&content.keys().cloned().collect::<Vec<_>>().join(", "))
-                        ))
-                        .unwrap_or_default(),
-                    responses = responses_table(&op["responses"], lang),
-                ));
             }
         }
-        if articles.is_empty() {
-            continue;
+        if !operations.is_empty() {
+            sections.push((name, title, operations));
         }
-        toc.push_str(&format!(
-            "<li><a href=\"#tag-{id}\">{title}</a></li>",
-            id = escape(name),
-            title = escape(title)
-        ));
-        sections.push_str(&format!(
-            "<section id=\"tag-{id}\"><h2>{title}</h2>\n{articles}</section>\n",
-            id = escape(name),
-            title = escape(title)
-        ));
     }
-    format!(
-        "<header><h1>{heading}</h1><p>{intro}</p><p><a href=\"/openapi.json\">openapi.json</a> \
-         (OpenAPI {version})</p></header><nav aria-label=\"{toc_label}\"><ul>{toc}</ul></nav>\n{sections}",
-        heading = lang.pick("Dokumentasi API logam", "logam API reference"),
-        intro = lang.pick(
-            "API terbuka dan hanya-baca. Setiap galat berbentuk {\"error\": {\"code\", \"message\", \"hint\"}}. Keterangan rinci tiap parameter ditulis dalam bahasa Inggris, seperti di dokumen OpenAPI.",
-            "An open, read-only API. Every error is {\"error\": {\"code\", \"message\", \"hint\"}}."
-        ),
-        version = escape(document["openapi"].as_str().unwrap_or("")),
-        toc_label = lang.pick("Daftar isi", "Contents"),
-    )
+    html! {
+        header {
+            h1 { (lang.pick("Dokumentasi API logam", "logam API reference")) }
+            p { (lang.pick(
+                "API terbuka dan hanya-baca. Setiap galat berbentuk {\"error\": {\"code\", \"message\", \"hint\"}}. Keterangan rinci tiap parameter ditulis dalam bahasa Inggris, seperti di dokumen OpenAPI.",
+                "An open, read-only API. Every error is {\"error\": {\"code\", \"message\", \"hint\"}}.",
+            )) }
+            p { a href="/openapi.json" { "openapi.json" } " (OpenAPI " (document["openapi"].as_str().unwrap_or("")) ")" }
+        }
+        nav aria-label=(lang.pick("Daftar isi", "Contents")) {
+            ul { @for (name, title, _) in &sections { li { a href={ "#tag-" (name) } { (title) } } } }
+        }
+        @for (name, title, operations) in &sections {
+            section id={ "tag-" (name) } {
+                h2 { (title) }
+                @for op in operations { (op) }
+            }
+        }
+    }
 }
 
 pub async fn page(
@@ -216,7 +202,7 @@ pub async fn page(
         lang.pick("Dokumentasi API", "API reference"),
         "/api/docs",
         query.as_deref(),
-        &render(&document, lang),
+        render(&document, lang),
     ))
 }
 
@@ -239,11 +225,19 @@ mod tests {
             })
             .sum();
         for lang in [Lang::Id, Lang::En] {
-            let html = render(&document, lang);
+            let html = render(&document, lang).into_string();
             assert_eq!(html.matches("<article ").count(), operations);
             assert!(!html.contains("<script"));
         }
-        assert!(render(&document, Lang::Id).contains("Daftar dataset"));
-        assert!(render(&document, Lang::En).contains("list datasets"));
+        assert!(
+            render(&document, Lang::Id)
+                .into_string()
+                .contains("Daftar dataset")
+        );
+        assert!(
+            render(&document, Lang::En)
+                .into_string()
+                .contains("list datasets")
+        );
     }
 }

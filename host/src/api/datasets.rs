@@ -6,10 +6,10 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::caching::{client_state, not_modified, request_key, with_cache_headers};
-use super::download::all_formats;
-use super::{ApiError, AppState, PathParams};
 use crate::export::FormatInfo;
+use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
+use crate::http::download::all_formats;
+use crate::http::{ApiError, AppState, PathParams};
 use crate::store::{DatasetMeta, DatasetState};
 
 /// The formats that export dataset rows now (native and installed exporters), and a

@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::admin::Caller;
-use super::{ApiError, AppState, PathParams};
+use crate::http::auth::Caller;
+use crate::http::{ApiError, AppState, PathParams};
 use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
 
 /// Who the revision names until accounts exist (the accounts work replaces this).
@@ -235,7 +235,7 @@ pub async fn import(
         Ok(report) => {
             if !dry_run {
                 let detail = serde_json::to_value(&report).unwrap_or_default();
-                super::admin::audit(&app, &caller, "dataset.import", target, detail).await;
+                crate::http::auth::audit(&app, &caller, "dataset.import", target, detail).await;
             }
             Ok(Json(report).into_response())
         }
@@ -259,7 +259,7 @@ pub async fn create(
     let meta = store
         .write(move |conn| crate::store::import::create_dataset(conn, &text, &author))
         .await?;
-    super::admin::audit(
+    crate::http::auth::audit(
         &app,
         &caller,
         "dataset.create",

@@ -7,12 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::caching::{CACHE_CONTROL_VALUE, json_tagged};
-use super::download::{
+use crate::export::{self, ExportOptions, ExportSchema};
+use crate::http::caching::{CACHE_CONTROL_VALUE, json_tagged};
+use crate::http::download::{
     Format, Target, all_formats, find_format, set_download_headers, split_exporter_params,
 };
-use super::{ApiError, AppState, PathParams};
-use crate::export::{self, ExportOptions, ExportSchema};
+use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::{IndicatorOutcome, IndicatorResult, Plugin, PluginHost};
 use crate::store::QueryError;
 
@@ -21,7 +21,7 @@ fn summary(plugin: &Plugin, plugins: &PluginHost) -> Value {
     let Some(manifest) = plugin.indicator_info() else {
         return Value::Null;
     };
-    let mut info = crate::plugins::indicator_info_json(manifest);
+    let mut info = manifest.to_json();
     if let Value::Object(map) = &mut info {
         let id = &plugin.id;
         map.insert(
@@ -86,7 +86,7 @@ pub async fn show(
     for (key, value) in pairs {
         match key.as_str() {
             "_bom" if extension.as_deref() == Some("csv") => {
-                bom = super::params::flag(&key, &value)?
+                bom = crate::http::params::flag(&key, &value)?
             }
             "_as_of" => {
                 as_of = Some(

@@ -1,127 +1,39 @@
-//! The open read API: axum routes, one file per resource.
+//! The open read API and the office's endpoints: axum routes, one file per resource.
 //!
 //! Architecture invariant: only `api/` and `web/` know HTTP. Handlers parse the request,
-//! call the store or an exporter, and shape the response; they never write SQL.
+//! call the store or an exporter, and shape the response; they never write SQL. What they
+//! share with the pages (state, errors, extractors) lives in [`crate::http`]; the router with
+//! its middleware is composed above both, in [`crate::app`].
 
 mod admin;
 mod api_docs;
-pub(crate) mod caching;
 mod catalog;
 mod datasets;
-mod download;
-mod error;
 mod import;
 mod indicators;
 pub mod openapi;
-pub(crate) mod params;
 mod plugins;
-mod ratelimit;
 mod rows;
 mod sql;
 mod submissions;
-
-use std::time::Duration;
+mod upload;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::header::{ETAG, HeaderName};
-use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, extract::State};
 use serde_json::json;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
-pub use download::all_formats;
-pub use error::ApiError;
-pub use ratelimit::RateLimiter;
-pub use sql::{ClientAddr, SqlLimiter, parameter_names};
+pub use sql::MAX_BODY_BYTES as MAX_SQL_BODY_BYTES;
 
-use crate::store::Store;
+use crate::http::auth::{require_account, require_admin};
+use crate::http::{ApiError, AppState, caching, download};
 
-/// `axum::extract::Path` whose rejection is our JSON error rather than plain text.
-#[derive(axum::extract::FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
-pub struct PathParams<T>(pub T);
-
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub sql_limiter: SqlLimiter,
-    pub plugins: std::sync::Arc<crate::plugins::PluginHost>,
-    /// The bearer token that opens `/admin/*`; `None` keeps it closed.
-    pub admin_token: Option<std::sync::Arc<str>>,
-    /// Largest plugin upload, in bytes.
-    pub max_plugin_bytes: usize,
-    /// Per-address limit on the open endpoints (off unless the server sets one).
-    pub rate_limiter: RateLimiter,
-    /// Serialises review decisions (approve, reject).
-    pub review_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
-    /// Largest import (or schema) upload, in bytes.
-    pub max_import_bytes: usize,
-}
-
-impl AppState {
-    pub fn new(store: Store, plugins: std::sync::Arc<crate::plugins::PluginHost>) -> Self {
-        AppState {
-            store,
-            sql_limiter: SqlLimiter::new(2),
-            plugins,
-            admin_token: None,
-            max_plugin_bytes: 32 << 20,
-            rate_limiter: RateLimiter::default(),
-            review_lock: Default::default(),
-            max_import_bytes: 64 << 20,
-        }
-    }
-}
-
-/// All routes with their middleware. Tests drive this same router on a real socket.
-pub fn app(state: AppState) -> Router {
-    let admin = Router::new()
-        .route("/admin/plugins", post(admin::install))
-        .route("/admin/plugins/{id}/{action}", post(admin::act))
-        .route(
-            "/admin/plugins/submissions/{id}/approve",
-            post(submissions::approve),
-        )
-        .route(
-            "/admin/plugins/submissions/{id}/reject",
-            post(submissions::reject),
-        )
-        .route("/admin/audit", get(admin::audit_log))
-        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            admin::require_admin,
-        ));
-    // For any token holder: contributors send plugins for review here.
-    let accounts = Router::new()
-        .route(
-            "/api/plugins/submissions",
-            get(submissions::list).post(submissions::submit),
-        )
-        .route("/api/plugins/submissions/{id}", get(submissions::show))
-        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            admin::require_account,
-        ));
-    let data_admin = Router::new()
-        .route("/admin/datasets", post(import::create))
-        .route("/admin/datasets/{id}/import", post(import::import))
-        .layer(axum::extract::DefaultBodyLimit::max(state.max_import_bytes))
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            admin::require_admin,
-        ));
-    // Open routes go through the recorder, which checks them against the OpenAPI route list.
-    let api = openapi::Recorder::new()
+/// The open routes: no token, rate-limited and cut off at the request timeout by `app()`.
+/// Every route here is described in `/openapi.json`; a debug build refuses to start when the
+/// two disagree.
+pub fn open_routes() -> Router<AppState> {
+    openapi::Recorder::new()
         .route("/healthz", get(healthz))
         .route("/api", get(index))
         .route("/api/formats", get(formats))
@@ -159,85 +71,52 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/api/docs", get(api_docs::page))
-        .merge(crate::web::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(sql::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ratelimit::limit,
-        ))
-        // Open requests answer within 30 s. The admin routes merged below are not cut off:
-        // an import or install that outlived a timeout would still commit after the client
-        // had been told 504.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(30),
-        ))
-        .merge(admin)
-        .merge(accounts)
-        .merge(data_admin)
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
-
-    let cors = CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
-        .allow_headers(Any)
-        .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
-
-    api.layer(CompressionLayer::new().gzip(true).br(true))
-        .layer(cors)
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "the server failed to answer this request",
-                "try again; if it keeps failing, tell the maintainers the time of the request",
-            )
-            .into_response()
-        }))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                    )
-                })
-                .on_request(())
-                .on_response(
-                    |response: &Response, latency: Duration, _span: &tracing::Span| {
-                        tracing::info!(
-                            status = response.status().as_u16(),
-                            micros = latency.as_micros() as u64,
-                            "response"
-                        );
-                    },
-                )
-                .on_failure(()),
-        )
+        .finish()
 }
 
-/// `scheme://host` as the client addressed this server, for links that are copied, stored
-/// or followed later from elsewhere (next pages, catalogs, citations, embed snippets): the
-/// Host header (and `X-Forwarded-Proto: https` behind a TLS proxy). A Host with unexpected
-/// characters is ignored rather than echoed, and then links stay relative.
-pub fn public_base(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    host.map(|h| format!("{scheme}://{h}")).unwrap_or_default()
+/// The routes behind a token: the office's plugin and data operations (admins) and plugin
+/// submissions (any token holder). Each group has its own body limit; none is cut off by the
+/// open routes' timeout, since an import or install that outlived it would still commit after
+/// the client had been told 504.
+pub fn token_routes(state: &AppState) -> Router<AppState> {
+    let admin = Router::new()
+        .route("/admin/plugins", post(admin::install))
+        .route("/admin/plugins/{id}/{action}", post(admin::act))
+        .route(
+            "/admin/plugins/submissions/{id}/approve",
+            post(submissions::approve),
+        )
+        .route(
+            "/admin/plugins/submissions/{id}/reject",
+            post(submissions::reject),
+        )
+        .route("/admin/audit", get(admin::audit_log))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_admin,
+        ));
+    // For any token holder: contributors send plugins for review here.
+    let accounts = Router::new()
+        .route(
+            "/api/plugins/submissions",
+            get(submissions::list).post(submissions::submit),
+        )
+        .route("/api/plugins/submissions/{id}", get(submissions::show))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_plugin_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_account,
+        ));
+    let data_admin = Router::new()
+        .route("/admin/datasets", post(import::create))
+        .route("/admin/datasets/{id}/import", post(import::import))
+        .layer(axum::extract::DefaultBodyLimit::max(state.max_import_bytes))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_admin,
+        ));
+    admin.merge(accounts).merge(data_admin)
 }
 
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
@@ -303,31 +182,4 @@ async fn formats(State(app): State<AppState>, headers: axum::http::HeaderMap) ->
         &headers,
         &json!({ "formats": download::all_formats(&app.plugins) }),
     )
-}
-
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!(
-        "nothing at {}",
-        uri.path().chars().take(200).collect::<String>()
-    ))
-}
-
-/// RFC 9110 wants `Allow` on a 405; the route's methods come from the OpenAPI route list.
-async fn method_not_allowed(method: Method, route: Option<axum::extract::MatchedPath>) -> Response {
-    let allow = route
-        .and_then(|r| openapi::allowed_methods(r.as_str()))
-        .unwrap_or_else(|| "GET, HEAD".to_string());
-    let mut response = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{method} is not allowed here"),
-        format!("this resource answers {allow}"),
-    )
-    .into_response();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::ALLOW, value);
-    }
-    response
 }

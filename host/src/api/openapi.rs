@@ -28,9 +28,9 @@ use utoipa::openapi::{
     RefOr, Required, Response as ApiResponse, ResponseBuilder, Schema,
 };
 
-use super::caching::json_tagged;
-use super::{ApiError, AppState};
 use crate::export::FormatInfo;
+use crate::http::caching::json_tagged;
+use crate::http::{ApiError, AppState};
 
 /// Every open route as `app()` registers it (axum's syntax), with its methods. `app()` checks
 /// its own routes against this list at start (see [`Recorder`]) and a test checks this list
@@ -115,14 +115,14 @@ impl Recorder {
 
     /// Ends the open routes. A mismatch is a programming error: debug builds (every test)
     /// refuse to start; a release build logs it and serves on.
-    pub fn merge(self, other: Router<AppState>) -> Router<AppState> {
+    pub fn finish(self) -> Router<AppState> {
         if let Err(problem) = check_routes(&self.paths) {
             if cfg!(debug_assertions) {
                 panic!("{problem}");
             }
             tracing::error!(%problem, "the OpenAPI route list is out of date");
         }
-        self.router.merge(other)
+        self.router
     }
 }
 
@@ -180,10 +180,7 @@ impl Live {
             .iter()
             .filter_map(|p| {
                 let info = p.indicator_info()?;
-                Some((
-                    p.id.clone(),
-                    parameters(crate::plugins::indicator_info_json(info)),
-                ))
+                Some((p.id.clone(), parameters(info.to_json())))
             })
             .collect();
         let exporter_parameters = app
@@ -192,17 +189,14 @@ impl Live {
             .iter()
             .filter_map(|p| {
                 let info = p.exporter_info()?;
-                Some((
-                    info.extension.clone(),
-                    parameters(crate::plugins::exporter_info_json(info)),
-                ))
+                Some((info.extension.clone(), parameters(info.to_json())))
             })
             .collect();
         Ok(Live {
             datasets,
             indicators,
             plugins: app.plugins.plugins().iter().map(|p| p.id.clone()).collect(),
-            formats: super::download::all_formats(&app.plugins),
+            formats: crate::http::all_formats(&app.plugins),
             exporter_parameters,
         })
     }

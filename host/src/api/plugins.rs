@@ -2,111 +2,18 @@
 //! become the API's one JSON error shape.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::caching::json_tagged;
-use super::download::plugin_format_info;
-use super::{ApiError, AppState, PathParams};
-use crate::export::ExportError;
-use crate::plugins::{Plugin, PluginError, PluginHost, exporter_info_json, indicator_info_json};
-
-impl From<PluginError> for ApiError {
-    fn from(err: PluginError) -> Self {
-        let code = err.code();
-        let message = err.to_string();
-        let (status, hint) = match &err {
-            PluginError::UnknownIndicator(_) => (
-                StatusCode::NOT_FOUND,
-                "GET /api/indicators lists the indicators",
-            ),
-            PluginError::UnknownPlugin(_) => {
-                (StatusCode::NOT_FOUND, "GET /api/plugins lists the plugins")
-            }
-            PluginError::Disabled { .. } => (
-                StatusCode::NOT_FOUND,
-                "the office has switched this plugin off; GET /api/plugins shows its status",
-            ),
-            PluginError::NothingToRollBack { .. } => (
-                StatusCode::CONFLICT,
-                "GET /api/plugins/{id} shows the versions installed",
-            ),
-            PluginError::Refused { .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "the running version, if any, stays; docs/plugins.md explains the contract, and `logam plugin check FILE.wasm` shows the same reason locally",
-            ),
-            PluginError::InvalidParameter { .. } => (
-                StatusCode::BAD_REQUEST,
-                "GET /api/indicators/{id} or /api/formats lists the parameters",
-            ),
-            PluginError::Declined { kind, .. } => (
-                match *kind {
-                    "invalid_parameter" => StatusCode::BAD_REQUEST,
-                    "failed" => StatusCode::BAD_GATEWAY,
-                    _ => StatusCode::UNPROCESSABLE_ENTITY,
-                },
-                "the plugin's message says what it needs",
-            ),
-            PluginError::Timeout { .. } => (
-                StatusCode::GATEWAY_TIMEOUT,
-                "the plugin is too slow for this request; report it to the office",
-            ),
-            PluginError::MemoryLimit { .. }
-            | PluginError::OutputLimit { .. }
-            | PluginError::FuelLimit { .. }
-            | PluginError::StackOverflow { .. } => (
-                StatusCode::BAD_GATEWAY,
-                "the plugin overran a limit of the sandbox; report it to the office",
-            ),
-            PluginError::Crashed { .. } | PluginError::InvalidOutput { .. } => (
-                StatusCode::BAD_GATEWAY,
-                "the plugin failed; report it to the office",
-            ),
-            PluginError::Store(_) | PluginError::Engine(_) => {
-                return match err {
-                    PluginError::Store(store) => store.into(),
-                    other => {
-                        tracing::error!(error = %other, "plugin engine failed");
-                        ApiError::new(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "internal_error",
-                            "the server failed to answer this request",
-                            "try again later",
-                        )
-                    }
-                };
-            }
-        };
-        ApiError::new(status, code, message, hint)
-    }
-}
-
-impl From<ExportError> for ApiError {
-    fn from(err: ExportError) -> Self {
-        match err {
-            ExportError::Plugin(plugin) => plugin.into(),
-            ExportError::Store(store) => store.into(),
-            other => {
-                tracing::error!(error = %other, "export failed");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
-                    "the server failed to write this export",
-                    "try again later",
-                )
-            }
-        }
-    }
-}
+use crate::http::caching::json_tagged;
+use crate::http::download::plugin_format_info;
+use crate::http::{ApiError, AppState, PathParams};
+use crate::plugins::{Plugin, PluginHost};
 
 /// One plugin as the API shows it.
 pub fn plugin_json(plugin: &Plugin, plugins: &PluginHost) -> Value {
-    let manifest = match (plugin.indicator_info(), plugin.exporter_info()) {
-        (Some(info), _) => indicator_info_json(info),
-        (_, Some(info)) => exporter_info_json(info),
-        _ => Value::Null,
-    };
+    let manifest = plugin.manifest_json();
     let stats = plugin.stats.snapshot();
     let mut links = serde_json::Map::new();
     links.insert("self".into(), json!(format!("/api/plugins/{}", plugin.id)));

@@ -6,11 +6,13 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::caching::{client_state, not_modified, request_key, with_cache_headers};
-use super::download::{Format, Target, find_format, set_download_headers, split_exporter_params};
-use super::params::{self, Mode};
-use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema};
+use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
+use crate::http::download::{
+    Format, Target, find_format, set_download_headers, split_exporter_params,
+};
+use crate::http::params::{self, Mode};
+use crate::http::{ApiError, AppState, PathParams};
 use crate::store::{Fresh, Page};
 
 /// `rows` is a JSON page; `rows.EXT` is the whole result in format EXT.
@@ -77,7 +79,7 @@ fn next_url_base(headers: &HeaderMap, uri: &Uri, query: Option<&str>) -> String 
             form_urlencoded::parse(query.unwrap_or("").as_bytes()).filter(|(k, _)| k != "_next"),
         )
         .finish();
-    let prefix = super::public_base(headers);
+    let prefix = crate::http::public_base(headers);
     let separator = if kept.is_empty() { "?" } else { "&" };
     let kept = if kept.is_empty() {
         String::new()

@@ -3,97 +3,33 @@
 //! requests, limits each client's concurrent statements and shapes responses.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
-use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::caching::{client_state, not_modified, request_key, with_cache_headers};
-use super::download::{native_format, set_download_headers};
-use super::{ApiError, AppState, PathParams};
 use crate::export::{self, ExportOptions, ExportSchema, ObjectKeys};
+use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
+use crate::http::download::{native_format, set_download_headers};
+use crate::http::{ApiError, AppState, ClientAddr, PathParams};
 use crate::store::{
     CannedQuery, ColumnType, DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, Fresh, QueryError, SqlError,
-    SqlHead, SqlRequest,
+    SqlHead, SqlRequest, parameter_names,
 };
 
 /// Most rows in a JSON result.
 pub const MAX_JSON_ROWS: usize = 1000;
 /// Largest POST body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// Counts each client's statements in flight. A client over the limit gets 429 at once rather
-/// than a place in the queue, so one reader cannot fill the SQL pool for everyone.
-#[derive(Debug, Clone)]
-pub struct SqlLimiter {
-    per_client: usize,
-    running: Arc<Mutex<HashMap<IpAddr, usize>>>,
-}
-
-impl SqlLimiter {
-    pub fn new(per_client: usize) -> Self {
-        SqlLimiter {
-            per_client: per_client.max(1),
-            running: Arc::default(),
-        }
-    }
-
-    pub(crate) fn acquire(&self, client: IpAddr) -> Result<SqlPermit, ApiError> {
-        let mut running = self.running.lock().map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "limiter poisoned",
-                "try again",
-            )
-        })?;
-        let count = running.entry(client).or_insert(0);
-        if *count >= self.per_client {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_queries",
-                format!(
-                    "{} statements from this client are already running",
-                    self.per_client
-                ),
-                "wait for them to finish, then retry",
-            ));
-        }
-        *count += 1;
-        Ok(SqlPermit {
-            limiter: self.clone(),
-            client,
-        })
-    }
-}
-
-pub(crate) struct SqlPermit {
-    limiter: SqlLimiter,
-    client: IpAddr,
-}
-
-impl Drop for SqlPermit {
-    fn drop(&mut self) {
-        if let Ok(mut running) = self.limiter.running.lock()
-            && let Some(count) = running.get_mut(&self.client)
-        {
-            *count -= 1;
-            if *count == 0 {
-                running.remove(&self.client);
-            }
-        }
-    }
-}
 
 /// Sets its flag when dropped unless disarmed. The handler's future is dropped when nobody
 /// waits for it any more (an HTTP/2 stream reset, a server shutting down; hyper does not always
@@ -122,23 +58,6 @@ impl Drop for CancelOnDrop {
         if self.armed {
             self.flag.store(true, Ordering::Relaxed);
         }
-    }
-}
-
-/// The client's address, or a shared placeholder where the router runs without one.
-pub struct ClientAddr(pub IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip())
-                .unwrap_or(IpAddr::from([0, 0, 0, 0])),
-        ))
     }
 }
 
@@ -178,10 +97,10 @@ fn read_request(
     output: Output,
     canned_sql: Option<&str>,
 ) -> Result<(SqlRequest, bool), ApiError> {
-    if pairs.len() > super::params::MAX_PARAMETERS {
+    if pairs.len() > crate::http::params::MAX_PARAMETERS {
         return Err(QueryError::TooManyParameters {
             count: pairs.len(),
-            limit: super::params::MAX_PARAMETERS,
+            limit: crate::http::params::MAX_PARAMETERS,
         }
         .into());
     }
@@ -216,7 +135,9 @@ fn read_request(
                         .map_err(|_| invalid(&key, &value, "a revision number"))?,
                 )
             }
-            "_bom" if output == Output::Export("csv") => bom = super::params::flag(&key, &value)?,
+            "_bom" if output == Output::Export("csv") => {
+                bom = crate::http::params::flag(&key, &value)?
+            }
             "lang" => {}
             _ if key.starts_with('_') || key == "sql" => {
                 return Err(QueryError::UnknownParameter {
@@ -225,11 +146,11 @@ fn read_request(
                 .into());
             }
             _ => {
-                if value.len() > super::params::MAX_VALUE_BYTES {
+                if value.len() > crate::http::params::MAX_VALUE_BYTES {
                     return Err(QueryError::ValueTooLong {
                         parameter: key,
                         length: value.len(),
-                        limit: super::params::MAX_VALUE_BYTES,
+                        limit: crate::http::params::MAX_VALUE_BYTES,
                     }
                     .into());
                 }
@@ -551,40 +472,6 @@ sql_route!(sql_get, sql_post, None);
 sql_route!(sql_csv_get, sql_csv_post, Some("csv"));
 sql_route!(sql_json_get, sql_json_post, Some("json"));
 sql_route!(sql_ndjson_get, sql_ndjson_post, Some("ndjson"));
-
-/// The `:name` parameters of a statement, in order of first appearance, skipping string
-/// literals and quoted identifiers.
-pub fn parameter_names(sql: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        match c {
-            '\'' | '"' | '`' => {
-                for (_, inner) in chars.by_ref() {
-                    if inner == c {
-                        break;
-                    }
-                }
-            }
-            ':' | '@' | '$' => {
-                let mut name = String::new();
-                while let Some(&(_, n)) = chars.peek() {
-                    if n.is_ascii_alphanumeric() || n == '_' {
-                        name.push(n);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if !name.is_empty() && !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-            _ => {}
-        }
-    }
-    names
-}
 
 fn canned_json(dataset: &str, query: &CannedQuery) -> Value {
     json!({

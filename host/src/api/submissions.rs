@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::admin::{Caller, audit};
 use super::plugins::plugin_json;
-use super::{ApiError, AppState, PathParams};
+use super::upload::upload_body;
+use crate::http::auth::{Caller, audit};
+use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::{CheckReport, PluginError, Source};
 use crate::store::{Role, StoreError, Submission};
 
@@ -36,38 +37,6 @@ fn report_json(report: &CheckReport) -> Value {
         "rows": report.rows,
         "sample": report.sample,
     })
-}
-
-pub(super) fn upload_body(
-    app: &AppState,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Bytes, ApiError> {
-    let body = body.map_err(|rejection| {
-        let status = rejection.status();
-        ApiError::new(
-            status,
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "upload_too_large"
-            } else {
-                "invalid_body"
-            },
-            format!(
-                "{} (the limit is {} MiB)",
-                rejection.body_text(),
-                app.max_plugin_bytes >> 20
-            ),
-            "send the .wasm file as the raw request body",
-        )
-    })?;
-    if body.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "empty_body",
-            "the request has no body",
-            "send the .wasm file as the raw request body (curl --data-binary @file.wasm)",
-        ));
-    }
-    Ok(body)
 }
 
 /// `POST /api/plugins/submissions`: 202 with the pending submission and its report, or 422

@@ -21,10 +21,12 @@ pub enum ExportError {
         format: &'static str,
         reason: String,
     },
-    /// A WebAssembly exporter failed or overran a limit; the API maps it like any plugin
-    /// error (timeout 504, limits 502, the plugin's own refusal 4xx).
+    /// An exporter that is not native (a WebAssembly plugin) failed or overran a limit. The
+    /// error is the plugin runtime's own, boxed so that this room does not depend on the one
+    /// that implements its trait; the API edge downcasts it and maps it like any plugin error
+    /// (timeout 504, limits 502, the plugin's own refusal 4xx).
     #[error(transparent)]
-    Plugin(#[from] crate::plugins::PluginError),
+    Exporter(Box<dyn std::error::Error + Send + Sync + 'static>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

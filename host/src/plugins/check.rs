@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::bindings::exporter::exports::logam::plugin::exporter_plugin::Targets;
 use super::registry::{Code, Plugin};
-use super::{PluginError, PluginHost, Source, convert, exporter_info_json, indicator_info_json};
+use super::{PluginError, PluginHost, Source, convert};
 use crate::export::{ExportSchema, Exporter};
 use crate::store::{ReadPlan, RowRequest};
 
@@ -60,7 +60,7 @@ impl PluginHost {
                     id: plugin.id.clone(),
                     kind: "indicator",
                     sha256: plugin.sha256.clone(),
-                    manifest: indicator_info_json(info),
+                    manifest: plugin.manifest_json(),
                     ran_on: info
                         .inputs
                         .iter()
@@ -75,7 +75,7 @@ impl PluginHost {
                 })
             }
             Code::Exporter { info, .. } => {
-                let manifest = exporter_info_json(info);
+                let manifest = plugin.manifest_json();
                 let fits_datasets = info.targets.contains(Targets::DATASETS);
                 let table = match dataset {
                     Some(table) => table.to_string(),
@@ -129,10 +129,7 @@ impl PluginHost {
                 })?;
                 let elapsed = started.elapsed();
                 if let Some(e) = failure {
-                    return Err(match e {
-                        crate::export::ExportError::Plugin(p) => p,
-                        other => PluginError::Engine(other.to_string()),
-                    });
+                    return Err(PluginError::from_export(e));
                 }
                 Ok(CheckReport {
                     id: plugin.id.clone(),
@@ -172,10 +169,7 @@ impl PluginHost {
         let mut output = Collector::default();
         let mut chunk = Vec::new();
         let started = Instant::now();
-        let unwrap = |e: crate::export::ExportError| match e {
-            crate::export::ExportError::Plugin(p) => p,
-            other => PluginError::Engine(other.to_string()),
-        };
+        let unwrap = PluginError::from_export;
         exporter.begin(&schema, &mut chunk).map_err(unwrap)?;
         output.take(&mut chunk);
         exporter.write(&result.batch, &mut chunk).map_err(unwrap)?;

@@ -2,7 +2,6 @@
 //! plugin's observations back into a host table. Everything coming back is checked, since a
 //! plugin is untrusted.
 
-use super::bindings::exporter::exports::logam::plugin::exporter_plugin::ExporterInfo;
 use super::bindings::indicator::exports::logam::plugin::indicator_plugin::Observations;
 use super::bindings::types as wit;
 use super::{PluginError, ResultColumn};
@@ -305,74 +304,4 @@ pub fn observations(
         )));
     }
     Ok((result_columns, Batch::from_columns(columns, rows), size))
-}
-
-/// A manifest as JSON for the API.
-pub fn indicator_info_json(
-    info: &super::bindings::indicator::exports::logam::plugin::indicator_plugin::IndicatorInfo,
-) -> serde_json::Value {
-    let b = |t: &wit::Bilingual| serde_json::json!({"id": t.id, "en": t.en});
-    serde_json::json!({
-        "id": info.id,
-        "version": info.version,
-        "title": b(&info.title),
-        "description": b(&info.description),
-        "konsep": b(&info.konsep),
-        "definisi": b(&info.definisi),
-        "rumus": b(&info.rumus),
-        "ukuran": b(&info.ukuran),
-        "satuan": b(&info.satuan),
-        "interpretasi": b(&info.interpretasi),
-        "frekuensi": b(&info.frekuensi),
-        "inputs": info.inputs.iter().map(|i| serde_json::json!({"dataset": i.dataset, "columns": i.columns})).collect::<Vec<_>>(),
-        "parameters": parameters_json(&info.parameters),
-    })
-}
-
-/// An exporter's manifest as JSON for the API.
-pub fn exporter_info_json(info: &ExporterInfo) -> serde_json::Value {
-    let b = |t: &wit::Bilingual| serde_json::json!({"id": t.id, "en": t.en});
-    let mut targets = Vec::new();
-    if info.targets.contains(
-        super::bindings::exporter::exports::logam::plugin::exporter_plugin::Targets::DATASETS,
-    ) {
-        targets.push("datasets");
-    }
-    if info.targets.contains(
-        super::bindings::exporter::exports::logam::plugin::exporter_plugin::Targets::INDICATORS,
-    ) {
-        targets.push("indicators");
-    }
-    serde_json::json!({
-        "id": info.id,
-        "version": info.version,
-        "title": b(&info.title),
-        "description": b(&info.description),
-        "media_type": info.media_type,
-        "extension": info.extension,
-        "targets": targets,
-        "parameters": parameters_json(&info.parameters),
-    })
-}
-
-fn parameters_json(parameters: &[wit::Parameter]) -> Vec<serde_json::Value> {
-    let b = |t: &wit::Bilingual| serde_json::json!({"id": t.id, "en": t.en});
-    parameters
-        .iter()
-        .map(|p| {
-            serde_json::json!({
-                "name": p.name,
-                "type": host_type(p.type_).as_str(),
-                "required": p.required,
-                "default": p.default.as_ref().map(|d| match d {
-                    wit::Scalar::Integer(i) => serde_json::json!(i),
-                    wit::Scalar::Real(r) => serde_json::json!(r),
-                    wit::Scalar::Text(t) => serde_json::json!(t),
-                    wit::Scalar::Boolean(v) => serde_json::json!(v),
-                }),
-                "title": b(&p.title),
-                "description": b(&p.description),
-            })
-        })
-        .collect()
 }

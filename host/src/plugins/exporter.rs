@@ -133,7 +133,7 @@ impl WasmExporter {
                 .stats
                 .record(self.started.elapsed(), !err.is_plugin_fault());
         }
-        ExportError::Plugin(err)
+        ExportError::from(err)
     }
 
     fn trap(&mut self, err: wasmtime::Error) -> ExportError {
@@ -169,7 +169,7 @@ impl WasmExporter {
 impl Exporter for WasmExporter {
     fn begin(&mut self, schema: &ExportSchema, _out: &mut Vec<u8>) -> Result<(), ExportError> {
         let Code::Exporter { pre, .. } = &self.plugin.code else {
-            return Err(ExportError::Plugin(PluginError::UnknownPlugin(
+            return Err(ExportError::from(PluginError::UnknownPlugin(
                 self.plugin.id.clone(),
             )));
         };

@@ -65,19 +65,12 @@ impl IndicatorResult {
             table: Arc::new(TableDescription {
                 id: self.plugin.id.clone(),
                 indicator: true,
-                title: info.map(|i| bilingual(&i.title)).unwrap_or_default(),
-                description: info.map(|i| bilingual(&i.description)).unwrap_or_default(),
+                title: info.map(|i| i.title.clone()).unwrap_or_default(),
+                description: info.map(|i| i.description.clone()).unwrap_or_default(),
                 revision: self.revision,
                 ..TableDescription::default()
             }),
         }
-    }
-}
-
-fn bilingual(text: &types::Bilingual) -> crate::store::Bilingual {
-    crate::store::Bilingual {
-        id: text.id.clone(),
-        en: text.en.clone(),
     }
 }
 
@@ -233,7 +226,7 @@ impl PluginHost {
         key: String,
         keyed_states: &[crate::store::DatasetState],
     ) -> Result<(IndicatorResult, bool), PluginError> {
-        let Code::Indicator { info, pre } = &plugin.code else {
+        let Code::Indicator { info, pre, .. } = &plugin.code else {
             return Err(PluginError::UnknownIndicator(plugin.id.clone()));
         };
         let name = plugin.id.as_str();

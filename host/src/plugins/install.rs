@@ -1,11 +1,14 @@
 //! Preparing a component for the registry: compile, check its world and imports, ask for its
 //! manifest under the production limits, and check the manifest against the catalog.
 
+use std::sync::Arc;
+
 use super::bindings::exporter::ExporterPre;
 use super::bindings::exporter::exports::logam::plugin::exporter_plugin::{ExporterInfo, Targets};
 use super::bindings::indicator::IndicatorPre;
 use super::bindings::indicator::exports::logam::plugin::indicator_plugin::IndicatorInfo;
 use super::bindings::types;
+use super::manifest::{ExporterManifest, IndicatorManifest};
 use super::registry::{Code, Plugin, Registry, Source};
 use super::sandbox::INDICATOR_EXPORT;
 use super::{PluginError, PluginHost, fault, sha256_hex};
@@ -180,6 +183,7 @@ impl PluginHost {
             // run, rather than stopping the server.
             self.check_indicator(&info, installing_into.is_some())?;
             Code::Indicator {
+                manifest: Arc::new(IndicatorManifest::from(&info)),
                 info: Box::new(info),
                 pre,
             }
@@ -198,6 +202,7 @@ impl PluginHost {
                 })?;
             check_exporter(&info, installing_into)?;
             Code::Exporter {
+                manifest: Arc::new(ExporterManifest::from(&info)),
                 info: Box::new(info),
                 pre,
             }
@@ -311,7 +316,12 @@ fn check_exporter(info: &ExporterInfo, registry: Option<&Registry>) -> Result<()
     }
     let media_type_ok = info.media_type.len() <= 200
         && info.media_type.contains('/')
-        && axum::http::HeaderValue::from_str(&info.media_type).is_ok();
+        // What an HTTP header value may hold (visible ASCII, spaces and tabs), checked here so
+        // that the download's Content-Type can always be written.
+        && info
+            .media_type
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
     if !media_type_ok {
         return Err(invalid(
             &info.id,

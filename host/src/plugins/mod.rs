@@ -18,6 +18,7 @@ mod exporter;
 mod fault;
 mod indicator;
 mod install;
+mod manifest;
 mod metadata;
 mod registry;
 mod sandbox;
@@ -33,11 +34,10 @@ use thiserror::Error;
 
 pub use artifacts::default_dir as default_cache_dir;
 /// Bilingual text as a plugin's manifest carries it.
-pub use bindings::types::Bilingual;
 pub use check::CheckReport;
-pub use convert::{exporter_info_json, indicator_info_json};
 pub use exporter::WasmExporter;
 pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
+pub use manifest::{ExporterManifest, IndicatorManifest};
 pub use metadata::Metadata;
 pub use registry::{Plugin, Registry, Source, StatsSnapshot};
 pub use sandbox::Limits;
@@ -95,7 +95,26 @@ pub enum PluginError {
     Store(#[from] StoreError),
 }
 
+/// A plugin exporter's failure travels through the export room boxed (see
+/// [`crate::export::ExportError::Exporter`]).
+impl From<PluginError> for crate::export::ExportError {
+    fn from(err: PluginError) -> Self {
+        crate::export::ExportError::Exporter(Box::new(err))
+    }
+}
+
 impl PluginError {
+    /// The plugin error inside an export error, or the export error as an engine failure.
+    pub fn from_export(err: crate::export::ExportError) -> PluginError {
+        match err {
+            crate::export::ExportError::Exporter(inner) => match inner.downcast::<PluginError>() {
+                Ok(plugin) => *plugin,
+                Err(other) => PluginError::Engine(other.to_string()),
+            },
+            other => PluginError::Engine(other.to_string()),
+        }
+    }
+
     fn engine(err: impl std::fmt::Display) -> Self {
         PluginError::Engine(err.to_string())
     }
@@ -318,10 +337,7 @@ impl PluginHost {
                 changed: false,
             });
         }
-        let manifest = match &plugin.code {
-            registry::Code::Indicator { info, .. } => indicator_info_json(info),
-            registry::Code::Exporter { info, .. } => exporter_info_json(info),
-        };
+        let manifest = plugin.manifest_json();
         let row = self
             .store
             .record_plugin_install(&crate::store::NewInstall {

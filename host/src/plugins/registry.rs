@@ -12,6 +12,7 @@ use super::bindings::exporter::ExporterPre;
 use super::bindings::exporter::exports::logam::plugin::exporter_plugin::ExporterInfo;
 use super::bindings::indicator::IndicatorPre;
 use super::bindings::indicator::exports::logam::plugin::indicator_plugin::IndicatorInfo;
+use super::manifest::{ExporterManifest, IndicatorManifest};
 use super::sandbox::Sandbox;
 
 /// Where an installed version came from.
@@ -57,10 +58,12 @@ impl Source {
 pub enum Code {
     Indicator {
         info: Box<IndicatorInfo>,
+        manifest: Arc<IndicatorManifest>,
         pre: IndicatorPre<Sandbox>,
     },
     Exporter {
         info: Box<ExporterInfo>,
+        manifest: Arc<ExporterManifest>,
         pre: ExporterPre<Sandbox>,
     },
 }
@@ -92,17 +95,27 @@ impl Plugin {
         }
     }
 
-    pub fn indicator_info(&self) -> Option<&IndicatorInfo> {
+    /// An indicator's manifest, or `None` for an exporter.
+    pub fn indicator_info(&self) -> Option<&IndicatorManifest> {
         match &self.code {
-            Code::Indicator { info, .. } => Some(info),
+            Code::Indicator { manifest, .. } => Some(manifest),
             Code::Exporter { .. } => None,
         }
     }
 
-    pub fn exporter_info(&self) -> Option<&ExporterInfo> {
+    /// An exporter's manifest, or `None` for an indicator.
+    pub fn exporter_info(&self) -> Option<&ExporterManifest> {
         match &self.code {
-            Code::Exporter { info, .. } => Some(info),
+            Code::Exporter { manifest, .. } => Some(manifest),
             Code::Indicator { .. } => None,
+        }
+    }
+
+    /// The manifest as the API shows it.
+    pub fn manifest_json(&self) -> serde_json::Value {
+        match &self.code {
+            Code::Indicator { manifest, .. } => manifest.to_json(),
+            Code::Exporter { manifest, .. } => manifest.to_json(),
         }
     }
 }

@@ -38,6 +38,7 @@ pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};
 pub use read::{ColumnProfile, Facet, FacetValue, Fresh, Page, ReadSession, RevisionRecord};
 pub use sql::{
     DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
+    parameter_names,
 };
 pub use submissions::Submission;
 pub use tokens::{AccountError, AuditEntry, Role, TokenCheck, TokenInfo, same_bytes};

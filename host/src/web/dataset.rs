@@ -9,8 +9,8 @@ use maud::{Markup, html};
 use super::format::plain;
 use super::format::{date, number};
 use super::{Lang, layout};
-use crate::api::params::{Mode, parse};
-use crate::api::{ApiError, AppState, PathParams, all_formats};
+use crate::http::params::{Mode, parse};
+use crate::http::{ApiError, AppState, PathParams, all_formats};
 use crate::store::{Cell, ColumnMeta, ColumnType, DatasetMeta, Page, StoreError};
 
 /// The query without `lang` and without empty fields (the filter form sends every field;
@@ -135,7 +135,7 @@ pub async fn page(
         &title,
         &format!("/datasets/{id}"),
         query.as_deref(),
-        &body.into_string(),
+        body,
     );
     if let Some(problem) = problem {
         *response.status_mut() = problem.status;

@@ -2,9 +2,11 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use maud::html;
 
-use super::{Lang, escape, group_thousands, layout};
-use crate::api::{ApiError, AppState};
+use super::format::{date, number};
+use super::{Lang, layout};
+use crate::http::{ApiError, AppState};
 
 pub async fn home(
     lang: Lang,
@@ -15,67 +17,77 @@ pub async fn home(
         .store
         .read(|session| Ok((session.datasets(true)?, session.revisions(None, 5)?)))
         .await?;
-    let english = lang == Lang::En;
-
-    let mut items = String::new();
-    for meta in &datasets {
-        let id = escape(&meta.id);
-        items.push_str(&format!(
-            "<li><h3><a href=\"/datasets/{id}{lang_q}\">{title}</a></h3><p>{description}</p><p>{rows} {rows_word} · {rev_word} {rev} · \
-             <a href=\"/api/datasets/{id}\">{meta_word}</a> · <a href=\"/api/datasets/{id}/rows\">JSON</a> · \
-             <a href=\"/api/datasets/{id}/rows.csv?_bom=1\">CSV (Excel)</a></p></li>\n",
-            title = escape(lang.pick(&meta.title.id, &meta.title.en)),
-            description = escape(lang.pick(&meta.description.id, &meta.description.en)),
-            rows = group_thousands(meta.row_count, english),
-            rows_word = lang.pick("baris", "rows"),
-            rev_word = lang.pick("revisi", "revision"),
-            rev = meta.revision,
-            meta_word = lang.pick("metadata dan sumber", "metadata and sources"),
-            lang_q = lang.pick("", "?lang=en"),
-        ));
-    }
-    let mut indicators = String::new();
-    for plugin in app.plugins.indicators() {
-        if let Some(info) = plugin.indicator_info() {
-            indicators.push_str(&format!(
-                "<li><a href=\"/indicators/{id}{lang_q}\">{title}</a>: {description}</li>\n",
-                id = escape(&plugin.id),
-                title = escape(lang.pick(&info.title.id, &info.title.en)),
-                description = escape(lang.pick(&info.description.id, &info.description.en)),
-                lang_q = lang.pick("", "?lang=en"),
-            ));
+    let lang_query = lang.pick("", "?lang=en");
+    let indicators: Vec<_> = app
+        .plugins
+        .indicators()
+        .into_iter()
+        .filter_map(|plugin| {
+            let info = plugin.indicator_info()?;
+            Some((
+                plugin.id.clone(),
+                lang.pick(&info.title.id, &info.title.en).to_string(),
+                lang.pick(&info.description.id, &info.description.en)
+                    .to_string(),
+            ))
+        })
+        .collect();
+    let body = html! {
+        header {
+            h1 { "logam" }
+            p { (lang.pick(
+                "Data terbuka tentang industri kecil logam Purbalingga: klaster knalpot, pemasok suku cadang, program Dinperindag dan UPT Logam. Setiap angka menyebut sumbernya.",
+                "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its suppliers, and the programmes of the industry office. Every figure names its source.",
+            )) }
+            p {
+                a href="/api" { "API" }
+                " · "
+                a href=(lang.pick("/sql", "/sql?lang=en")) { (lang.pick("Tanya dengan SQL", "Query with SQL")) }
+            }
         }
-    }
-    let mut latest = String::new();
-    for r in &revisions {
-        latest.push_str(&format!(
-            "<li>{rev_word} {rev} · <a href=\"/datasets/{id}{lang_q}\">{id}</a> · {when} · {message} ({added} {added_word})</li>\n",
-            rev_word = lang.pick("Revisi", "Revision"),
-            rev = r.revision,
-            id = escape(&r.dataset),
-            when = escape(&super::format::date(r.created_at.get(..10).unwrap_or(&r.created_at), lang)),
-            message = escape(&r.message),
-            added = group_thousands(r.rows_added, english),
-            added_word = lang.pick("baris ditambahkan", "rows added"),
-            lang_q = lang.pick("", "?lang=en"),
-        ));
-    }
-    let body = format!(
-        "<header><h1>logam</h1><p>{tagline}</p><p><a href=\"/api\">API</a> · \
-         <a href=\"{sql_href}\">{sql_word}</a></p></header>\
-         <section><h2>{datasets_word}</h2><ul>\n{items}</ul></section>\
-         <section><h2>{indicators_word}</h2><ul>\n{indicators}</ul></section>\
-         <section><h2>{latest_word}</h2><ul>\n{latest}</ul></section>",
-        indicators_word = lang.pick("Indikator", "Indicators"),
-        latest_word = lang.pick("Revisi terbaru", "Latest revisions"),
-        tagline = lang.pick(
-            "Data terbuka tentang industri kecil logam Purbalingga: klaster knalpot, pemasok suku cadang, program Dinperindag dan UPT Logam. Setiap angka menyebut sumbernya.",
-            "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its suppliers, and the programmes of the industry office. Every figure names its source."
-        ),
-        sql_href = lang.pick("/sql", "/sql?lang=en"),
-        sql_word = lang.pick("Tanya dengan SQL", "Query with SQL"),
-        datasets_word = lang.pick("Dataset", "Datasets"),
-    );
+        section {
+            h2 { (lang.pick("Dataset", "Datasets")) }
+            ul {
+                @for meta in &datasets {
+                    li {
+                        h3 { a href={ "/datasets/" (meta.id) (lang_query) } { (lang.pick(&meta.title.id, &meta.title.en)) } }
+                        p { (lang.pick(&meta.description.id, &meta.description.en)) }
+                        p {
+                            (number(meta.row_count as f64, 0, lang)) " " (lang.pick("baris", "rows"))
+                            " · " (lang.pick("revisi", "revision")) " " (meta.revision) " · "
+                            a href={ "/api/datasets/" (meta.id) } { (lang.pick("metadata dan sumber", "metadata and sources")) }
+                            " · "
+                            a href={ "/api/datasets/" (meta.id) "/rows" } { "JSON" }
+                            " · "
+                            a href={ "/api/datasets/" (meta.id) "/rows.csv?_bom=1" } { "CSV (Excel)" }
+                        }
+                    }
+                }
+            }
+        }
+        section {
+            h2 { (lang.pick("Indikator", "Indicators")) }
+            ul {
+                @for (id, title, description) in &indicators {
+                    li { a href={ "/indicators/" (id) (lang_query) } { (title) } ": " (description) }
+                }
+            }
+        }
+        section {
+            h2 { (lang.pick("Revisi terbaru", "Latest revisions")) }
+            ul {
+                @for r in &revisions {
+                    li {
+                        (lang.pick("Revisi", "Revision")) " " (r.revision) " · "
+                        a href={ "/datasets/" (r.dataset) (lang_query) } { (r.dataset) }
+                        " · " (date(r.created_at.get(..10).unwrap_or(&r.created_at), lang))
+                        " · " (r.message)
+                        " (" (number(r.rows_added as f64, 0, lang)) " " (lang.pick("baris ditambahkan", "rows added")) ")"
+                    }
+                }
+            }
+        }
+    };
     Ok(layout(
         lang,
         lang.pick(
@@ -84,6 +96,6 @@ pub async fn home(
         ),
         "/",
         query.as_deref(),
-        &body,
+        body,
     ))
 }

@@ -15,8 +15,8 @@ use serde_json::json;
 use super::chart::{self, Chart, Point};
 use super::format::{by_unit, date};
 use super::{Lang, layout, public_base};
-use crate::api::{ApiError, AppState, PathParams, all_formats};
 use crate::export::{ColumnRole, TableDescription};
+use crate::http::{ApiError, AppState, PathParams, all_formats};
 use crate::plugins::{IndicatorOutcome, IndicatorResult};
 use crate::store::{Cell, ColumnType, StoreError};
 
@@ -229,7 +229,7 @@ pub async fn page(
     let Some(info) = result.plugin.indicator_info() else {
         return Err(ApiError::not_found(format!("no indicator {id}")));
     };
-    let t = |b: &crate::plugins::Bilingual| lang.pick(&b.id, &b.en).to_string();
+    let t = |b: &crate::store::Bilingual| lang.pick(&b.id, &b.en).to_string();
     let chart = chart::svg(&chart_of(&result, &table, lang), lang);
     let qs = query_string(&params);
     let with_lang = |path: String| -> String {
@@ -365,7 +365,7 @@ pub async fn page(
         &t(&info.title),
         &format!("/indicators/{id}"),
         query.as_deref(),
-        &body.into_string(),
+        body,
     ))
 }
 

@@ -7,7 +7,7 @@ use maud::html;
 
 use super::format::number;
 use super::{Lang, layout};
-use crate::api::{ApiError, AppState};
+use crate::http::{ApiError, AppState};
 
 pub async fn page(
     lang: Lang,
@@ -75,6 +75,6 @@ pub async fn page(
         lang.pick("Plugin", "Plugins"),
         "/plugins",
         query.as_deref(),
-        &body.into_string(),
+        body,
     ))
 }

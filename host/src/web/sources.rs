@@ -15,7 +15,7 @@ use maud::html;
 use super::format::date;
 use super::format::plain;
 use super::{Lang, layout};
-use crate::api::{ApiError, AppState};
+use crate::http::{ApiError, AppState};
 use crate::store::{
     DEFAULT_TIME_LIMIT, DatasetMeta, ReadPlan, RowRequest, SqlRequest, Store, StoreError,
 };
@@ -244,6 +244,6 @@ pub async fn page(
         lang.pick("Sumber data", "Data sources"),
         "/sources",
         query.as_deref(),
-        &body.into_string(),
+        body,
     ))
 }

@@ -7,11 +7,12 @@ use std::ops::ControlFlow;
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use maud::{Markup, html};
 
 use super::format::plain;
-use super::{Lang, escape, layout};
-use crate::api::{ApiError, AppState, ClientAddr, PathParams, parameter_names};
-use crate::store::{DEFAULT_TIME_LIMIT, SqlRequest, StoreError};
+use super::{Lang, layout};
+use crate::http::{ApiError, AppState, ClientAddr, PathParams};
+use crate::store::{DEFAULT_TIME_LIMIT, SqlRequest, StoreError, parameter_names};
 
 /// Rows shown on a page; the downloads hold everything.
 const PAGE_ROWS: usize = 1000;
@@ -76,55 +77,72 @@ async fn run(
     Ok(table)
 }
 
-fn render_table(lang: Lang, table: &Table) -> String {
-    let mut html = format!(
-        "<table><caption>{count} {rows_word}{more} · {rev_word} {rev}</caption><thead><tr>",
-        count = table.rows.len(),
-        rows_word = lang.pick("baris", "rows"),
-        more = if table.truncated {
-            lang.pick(
-                " pertama (unduh untuk semuanya)",
-                " shown (download for all)",
-            )
-        } else {
-            ""
-        },
-        rev_word = lang.pick("data revisi", "data revision"),
-        rev = table.revision,
-    );
-    for column in &table.columns {
-        html.push_str(&format!("<th scope=\"col\">{}</th>", escape(column)));
-    }
-    html.push_str("</tr></thead><tbody>\n");
-    for row in &table.rows {
-        html.push_str("<tr>");
-        for cell in row {
-            html.push_str(&format!("<td>{}</td>", escape(cell)));
+fn render_table(lang: Lang, table: &Table) -> Markup {
+    html! {
+        table {
+            caption {
+                (table.rows.len()) " " (lang.pick("baris", "rows"))
+                @if table.truncated {
+                    (lang.pick(" pertama (unduh untuk semuanya)", " shown (download for all)"))
+                }
+                " · " (lang.pick("data revisi", "data revision")) " " (table.revision)
+            }
+            thead { tr { @for column in &table.columns { th scope="col" { (column) } } } }
+            tbody {
+                @for row in &table.rows {
+                    tr { @for cell in row { td { (cell) } } }
+                }
+            }
         }
-        html.push_str("</tr>\n");
     }
-    html.push_str("</tbody></table>");
-    html
 }
 
-fn render_error(error: &ApiError) -> String {
-    format!(
-        "<div class=\"error\" role=\"alert\"><p><strong>{}</strong>: {}</p><p>{}</p></div>",
-        escape(error.code),
-        escape(&error.message),
-        escape(&error.hint)
-    )
+fn render_error(error: &ApiError) -> Markup {
+    html! {
+        div class="error" role="alert" {
+            p { strong { (error.code) } ": " (error.message) }
+            p { (error.hint) }
+        }
+    }
 }
 
-fn downloads(lang: Lang, base: &str, query: &str) -> String {
-    let href = |ext: &str, extra: &str| escape(&format!("{base}.{ext}?{query}{extra}"));
-    format!(
-        "<p>{label}: <a href=\"{csv}\">CSV (Excel)</a> · <a href=\"{json}\">JSON</a> · <a href=\"{ndjson}\">NDJSON</a></p>",
-        label = lang.pick("Unduh semua baris", "Download all rows"),
-        csv = href("csv", "&_bom=1"),
-        json = href("json", ""),
-        ndjson = href("ndjson", ""),
-    )
+fn downloads(lang: Lang, base: &str, query: &str) -> Markup {
+    let href = |ext: &str, extra: &str| format!("{base}.{ext}?{query}{extra}");
+    html! {
+        p {
+            (lang.pick("Unduh semua baris", "Download all rows")) ": "
+            a href=(href("csv", "&_bom=1")) { "CSV (Excel)" } " · "
+            a href=(href("json", "")) { "JSON" } " · "
+            a href=(href("ndjson", "")) { "NDJSON" }
+        }
+    }
+}
+
+/// Keeps an English reader in English when the form is sent.
+fn language_field(lang: Lang) -> Markup {
+    html! { @if lang == Lang::En { input type="hidden" name="lang" value="en"; } }
+}
+
+/// The result of running the statement, or why it did not run.
+async fn outcome(
+    app: &AppState,
+    client: std::net::IpAddr,
+    sql: String,
+    params: HashMap<String, String>,
+    lang: Lang,
+    download_base: &str,
+    pairs: &[(String, String)],
+) -> Markup {
+    let encoded: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(k, _)| k != "lang"))
+        .finish();
+    match run(app, client, sql, params).await {
+        Ok(table) => html! {
+            (downloads(lang, download_base, &encoded))
+            (render_table(lang, &table))
+        },
+        Err(error) => render_error(&error),
+    }
 }
 
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -150,43 +168,34 @@ pub async fn sql_page(
         .cloned()
         .collect();
     let datasets = app.store.read(|session| session.datasets(true)).await?;
-    let tables: Vec<String> = datasets
-        .iter()
-        .map(|d| format!("<code>{}</code>", escape(&d.id)))
-        .collect();
     let example = "SELECT tahun, ukuran, nilai, sumber_id FROM klaster_knalpot WHERE tahun = 2010";
-    let mut body = format!(
-        "<h1>{title}</h1><p>{intro}</p><p>{tables_word}: {tables}</p>\
-         <form method=\"get\" action=\"/sql\"><label for=\"sql\">{label}</label>\
-         <textarea id=\"sql\" name=\"sql\" rows=\"8\">{sql}</textarea>{lang_field}\
-         <p><button type=\"submit\">{run}</button></p></form>",
-        title = lang.pick("Tanya data dengan SQL", "Query the data with SQL"),
-        intro = lang.pick(
+    let result = match sql.clone() {
+        Some(sql) => Some(outcome(&app, client, sql, params, lang, "/api/sql", &pairs).await),
+        None => None,
+    };
+    let body = html! {
+        h1 { (lang.pick("Tanya data dengan SQL", "Query the data with SQL")) }
+        p { (lang.pick(
             "Hanya membaca: pernyataan SELECT atas dataset yang terbit, paling lama 1 detik, 1.000 baris di halaman ini (unduhan memuat semuanya). Parameter bernama seperti :tahun diisi dari alamat (…&tahun=2020).",
-            "Read only: SELECT statements over the published datasets, at most 1 second, 1,000 rows on this page (downloads hold everything). Named parameters such as :tahun come from the address (…&tahun=2020)."
-        ),
-        tables_word = lang.pick("Tabel", "Tables"),
-        tables = tables.join(", "),
-        label = lang.pick("Pernyataan SQL", "SQL statement"),
-        sql = escape(sql.as_deref().unwrap_or(example)),
-        lang_field = if lang == Lang::En { "<input type=\"hidden\" name=\"lang\" value=\"en\">" } else { "" },
-        run = lang.pick("Jalankan", "Run"),
-    );
-    if let Some(sql) = sql {
-        let encoded: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(k, _)| k != "lang"))
-            .finish();
-        match run(&app, client, sql, params).await {
-            Ok(table) => {
-                body.push_str(&downloads(lang, "/api/sql", &encoded));
-                body.push_str(&render_table(lang, &table));
+            "Read only: SELECT statements over the published datasets, at most 1 second, 1,000 rows on this page (downloads hold everything). Named parameters such as :tahun come from the address (…&tahun=2020).",
+        )) }
+        p {
+            (lang.pick("Tabel", "Tables")) ": "
+            @for (i, d) in datasets.iter().enumerate() {
+                @if i > 0 { ", " }
+                code { (d.id) }
             }
-            Err(error) => body.push_str(&render_error(&error)),
         }
-    }
-    Ok(layout(lang, "SQL", "/sql", query.as_deref(), &body))
+        form method="get" action="/sql" {
+            label for="sql" { (lang.pick("Pernyataan SQL", "SQL statement")) }
+            textarea id="sql" name="sql" rows="8" { (sql.as_deref().unwrap_or(example)) }
+            (language_field(lang))
+            p { button type="submit" { (lang.pick("Jalankan", "Run")) } }
+        }
+        @if let Some(result) = result { (result) }
+    };
+    Ok(layout(lang, "SQL", "/sql", query.as_deref(), body))
 }
-
 pub async fn canned_page(
     lang: Lang,
     State(app): State<AppState>,
@@ -210,45 +219,40 @@ pub async fn canned_page(
         pairs.iter().filter(|(k, _)| k != "lang").cloned().collect();
     let names = parameter_names(&canned.sql);
     let path = format!("/datasets/{dataset}/queries/{}", canned.name);
-    let mut fields = String::new();
-    for param in &names {
-        fields.push_str(&format!(
-            "<p><label for=\"p-{p}\">{p}</label> <input id=\"p-{p}\" name=\"{p}\" value=\"{v}\"></p>",
-            p = escape(param),
-            v = escape(given.get(param).map(String::as_str).unwrap_or("")),
-        ));
-    }
-    let mut body = format!(
-        "<h1>{title}</h1><p>{description}</p><pre><code>{sql}</code></pre>\
-         <form method=\"get\" action=\"{action}\">{fields}{lang_field}<p><button type=\"submit\">{run}</button></p></form>",
-        title = escape(lang.pick(&canned.title.id, &canned.title.en)),
-        description = escape(lang.pick(&canned.description.id, &canned.description.en)),
-        sql = escape(canned.sql.trim()),
-        action = escape(&path),
-        lang_field = if lang == Lang::En {
-            "<input type=\"hidden\" name=\"lang\" value=\"en\">"
-        } else {
-            ""
-        },
-        run = lang.pick("Jalankan", "Run"),
-    );
     let complete = names.iter().all(|n| given.contains_key(n));
-    if complete {
-        let encoded: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(pairs.iter().filter(|(k, _)| k != "lang"))
-            .finish();
-        match run(&app, client, canned.sql.clone(), given).await {
-            Ok(table) => {
-                body.push_str(&downloads(
-                    lang,
-                    &format!("/api/datasets/{dataset}/queries/{}", canned.name),
-                    &encoded,
-                ));
-                body.push_str(&render_table(lang, &table));
+    let result = if complete {
+        let base = format!("/api/datasets/{dataset}/queries/{}", canned.name);
+        Some(
+            outcome(
+                &app,
+                client,
+                canned.sql.clone(),
+                given.clone(),
+                lang,
+                &base,
+                &pairs,
+            )
+            .await,
+        )
+    } else {
+        None
+    };
+    let body = html! {
+        h1 { (lang.pick(&canned.title.id, &canned.title.en)) }
+        p { (lang.pick(&canned.description.id, &canned.description.en)) }
+        pre { code { (canned.sql.trim()) } }
+        form method="get" action=(path) {
+            @for param in &names {
+                p {
+                    label for={ "p-" (param) } { (param) } " "
+                    input id={ "p-" (param) } name=(param) value=(given.get(param).map(String::as_str).unwrap_or(""));
+                }
             }
-            Err(error) => body.push_str(&render_error(&error)),
+            (language_field(lang))
+            p { button type="submit" { (lang.pick("Jalankan", "Run")) } }
         }
-    }
+        @if let Some(result) = result { (result) }
+    };
     let title = lang.pick(&canned.title.id, &canned.title.en).to_string();
-    Ok(layout(lang, &title, &path, query.as_deref(), &body))
+    Ok(layout(lang, &title, &path, query.as_deref(), body))
 }

@@ -10,7 +10,7 @@ use axum::response::Response;
 
 use super::ApiError;
 use crate::export::{FormatInfo, native_formats};
-use crate::plugins::{Plugin, PluginHost, exporter_info_json};
+use crate::plugins::{Plugin, PluginHost};
 
 /// What a download is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,18 +56,13 @@ pub fn native_format(extension: &str) -> Result<FormatInfo, ApiError> {
 /// How an exporter plugin presents itself in `/api/formats`.
 pub fn plugin_format_info(plugin: &Plugin) -> Option<FormatInfo> {
     let info = plugin.exporter_info()?;
-    let manifest = exporter_info_json(info);
-    let targets = manifest["targets"].as_array().cloned().unwrap_or_default();
     Some(FormatInfo {
         extension: info.extension.clone(),
         media_type: info.media_type.clone(),
-        title: crate::store::Bilingual {
-            id: info.title.id.clone(),
-            en: info.title.en.clone(),
-        },
+        title: info.title.clone(),
         native: false,
-        datasets: targets.iter().any(|t| t == "datasets"),
-        indicators: targets.iter().any(|t| t == "indicators"),
+        datasets: info.fits_datasets(),
+        indicators: info.fits_indicators(),
         plugin: Some(plugin.id.clone()),
         // A plugin format is a file to save (its media type may be anything).
         attachment: true,

@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 use serde_json::json;
 
-use crate::cli::TokenCommand;
+use super::TokenCommand;
 use crate::store::{OpenOptions, Role, Store};
 
 /// Who ran the command, for the audit log: the shell's user, as far as it says.
@@ -21,7 +21,7 @@ fn open(db: &std::path::Path) -> anyhow::Result<Store> {
     Store::open(db, &OpenOptions::default()).with_context(|| format!("opening {}", db.display()))
 }
 
-pub fn token_command(command: TokenCommand) -> anyhow::Result<()> {
+pub fn run(command: TokenCommand) -> anyhow::Result<()> {
     match command {
         TokenCommand::Create { name, role, db } => {
             let role = Role::parse(&role).context("--role is admin or contributor")?;

@@ -34,7 +34,7 @@ fn invalid(parameter: &str, value: &str, expected: &str) -> QueryError {
     }
 }
 
-pub(super) fn flag(parameter: &str, value: &str) -> Result<bool, QueryError> {
+pub fn flag(parameter: &str, value: &str) -> Result<bool, QueryError> {
     match value {
         "1" | "true" | "" => Ok(true),
         "0" | "false" => Ok(false),

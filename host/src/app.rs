@@ -1,0 +1,111 @@
+//! The composition root: the open API, the pages and the token routes in one router, with the
+//! middleware every request goes through. It sits above `api/` and `web/` so that neither of
+//! them needs the other. Tests drive this same router on a real socket.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header::{ETAG, HeaderName};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::http::{ApiError, AppState, ratelimit};
+use crate::{api, web};
+
+/// How long an open request may take before it is answered 504.
+pub const OPEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// All routes with their middleware.
+pub fn app(state: AppState) -> Router {
+    let open = api::open_routes()
+        .merge(web::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            api::MAX_SQL_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            OPEN_REQUEST_TIMEOUT,
+        ));
+    let routes = open
+        .merge(api::token_routes(&state))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers(Any)
+        .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
+
+    routes
+        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the server failed to answer this request",
+                "try again; if it keeps failing, tell the maintainers the time of the request",
+            )
+            .into_response()
+        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
+                .on_request(())
+                .on_response(
+                    |response: &Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            micros = latency.as_micros() as u64,
+                            "response"
+                        );
+                    },
+                )
+                .on_failure(()),
+        )
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!(
+        "nothing at {}",
+        uri.path().chars().take(200).collect::<String>()
+    ))
+}
+
+/// RFC 9110 wants `Allow` on a 405; the route's methods come from the OpenAPI route list.
+async fn method_not_allowed(method: Method, route: Option<axum::extract::MatchedPath>) -> Response {
+    let allow = route
+        .and_then(|r| api::openapi::allowed_methods(r.as_str()))
+        .unwrap_or_else(|| "GET, HEAD".to_string());
+    let mut response = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed here"),
+        format!("this resource answers {allow}"),
+    )
+    .into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, value);
+    }
+    response
+}

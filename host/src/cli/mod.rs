@@ -1,0 +1,255 @@
+//! The command line: what each command takes (here) and what it does (one file per command:
+//! `serve.rs`, `data.rs` for import, dataset create and gen, `plugin.rs`, `token.rs`).
+
+mod data;
+mod plugin;
+mod serve;
+mod token;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::plugins::{Limits, PluginConfig, default_cache_dir};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "logam",
+    version,
+    about = "Open data on Purbalingga's metal-working small industry"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and pages. Creates and seeds the database on first start.
+    Serve(ServeArgs),
+    /// Write a synthetic dataset `synthetic_enterprises` for load tests (never real data).
+    Gen {
+        /// Number of rows.
+        #[arg(long)]
+        rows: u64,
+        /// SQLite database file (created if missing; the Purbalingga data is not seeded into it).
+        #[arg(long)]
+        db: PathBuf,
+        /// Random seed, so the same command writes the same rows.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// The office's API tokens (admin or contributor).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Import a CSV or JSON file into a dataset as one revision (all rows or none).
+    Import(ImportArgs),
+    /// Datasets: `logam dataset create FILE.toml`.
+    Dataset {
+        #[command(subcommand)]
+        command: DatasetCommand,
+    },
+    /// Tools for plugin authors.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+/// `logam serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port and prints it).
+    #[arg(long, default_value = "127.0.0.1:8080", env = "LOGAM_ADDR")]
+    pub addr: SocketAddr,
+    /// SQLite database file.
+    #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+    pub db: PathBuf,
+    /// Bearer token that opens `/admin/*` (plugin install, disable, rollback). Without
+    /// one, every admin request is refused.
+    #[arg(long, env = "LOGAM_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Folder watched for plugins: a `.wasm` file dropped in is installed, replaced is
+    /// upgraded, deleted is removed.
+    #[arg(long, env = "LOGAM_PLUGINS_DIR")]
+    pub plugins_dir: Option<PathBuf>,
+    /// Largest plugin upload, in MiB.
+    #[arg(long, default_value_t = 32, env = "LOGAM_MAX_PLUGIN_MIB")]
+    pub max_plugin_mib: usize,
+    /// Requests per minute one client address may make to the open endpoints (a burst of
+    /// this many, refilled evenly); 0 turns the limit off. The default lets a fuzzer or
+    /// a scraper paging fast through the API (about 1500 requests in 25 s) finish.
+    #[arg(long, default_value_t = 3000, env = "LOGAM_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: u32,
+    /// Largest import upload (`POST /admin/datasets/{id}/import`), in MiB.
+    #[arg(long, default_value_t = 64, env = "LOGAM_MAX_IMPORT_MIB")]
+    pub max_import_mib: usize,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// `logam import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The dataset's id.
+    pub dataset: String,
+    /// The file (`.json` is read as JSON, anything else as CSV unless --format says).
+    pub file: PathBuf,
+    #[arg(long, default_value = "append", value_parser = ["append", "replace", "upsert"])]
+    pub mode: String,
+    /// csv or json (default: from the file name).
+    #[arg(long, value_parser = ["csv", "json"])]
+    pub format: Option<String>,
+    /// Check the file and report the counts without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// CSV delimiter (default: `,`, or `;` when the header has `;` and no `,`).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// `comma` for numbers such as 1.234,5 (default: detected with `;`).
+    #[arg(long, value_parser = ["comma", "dot"])]
+    pub decimal: Option<String>,
+    /// The revision message.
+    #[arg(long)]
+    pub message: Option<String>,
+    #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DatasetCommand {
+    /// Create an empty dataset from a TOML schema in the data/FORMAT.md format.
+    Create {
+        file: PathBuf,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Check a component against the contract, print its manifest, run it on the seeded data
+    /// under the production limits and print what it cost, or the exact reason it would be
+    /// refused. Exits 1 when it would be refused or fails.
+    Check {
+        /// The component (`.wasm`, built for wasm32-wasip2).
+        file: PathBuf,
+        /// A parameter for the run, `NAME=VALUE` (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// For an exporter: the dataset to export (or, for an exporter of indicator results,
+        /// the indicator).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Database to run on; by default a fresh seeded one in a temporary folder.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it, once: only a salted hash is kept.
+    Create {
+        /// Who holds it (shown in the audit log); never reused.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "contributor"])]
+        role: String,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+    /// List the tokens: names, roles, dates (never the tokens themselves).
+    List {
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+    /// Revoke a token; a running server refuses it from its next request.
+    Revoke {
+        name: String,
+        #[arg(long, default_value = "logam.db", env = "LOGAM_DB")]
+        db: PathBuf,
+    },
+}
+
+/// The per-call plugin limits, for `serve` and `plugin check` alike.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Wall time of one plugin call, in milliseconds.
+    #[arg(long, default_value_t = 2000, env = "LOGAM_PLUGIN_TIME_LIMIT_MS")]
+    plugin_time_limit_ms: u64,
+    /// Linear memory of one plugin instance, over all its memories, in MiB.
+    #[arg(long, default_value_t = 64, env = "LOGAM_PLUGIN_MEMORY_LIMIT_MIB")]
+    plugin_memory_limit_mib: usize,
+    /// Bytes one plugin call may return, in MiB.
+    #[arg(long, default_value_t = 16, env = "LOGAM_PLUGIN_OUTPUT_LIMIT_MIB")]
+    plugin_output_limit_mib: usize,
+    /// Fuel (roughly, WebAssembly instructions) per call; off unless set.
+    #[arg(long, env = "LOGAM_PLUGIN_FUEL")]
+    plugin_fuel: Option<u64>,
+    /// Folder for compiled plugins (default `$XDG_CACHE_HOME/logam/plugins`).
+    #[arg(long, env = "LOGAM_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile plugins at every start instead of caching them.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+impl LimitArgs {
+    fn config(&self) -> anyhow::Result<PluginConfig> {
+        anyhow::ensure!(
+            self.plugin_time_limit_ms >= 10,
+            "--plugin-time-limit-ms must be at least 10"
+        );
+        anyhow::ensure!(
+            (1..=4096).contains(&self.plugin_memory_limit_mib),
+            "--plugin-memory-limit-mib must be between 1 and 4096"
+        );
+        anyhow::ensure!(
+            self.plugin_output_limit_mib >= 1,
+            "--plugin-output-limit-mib must be at least 1"
+        );
+        Ok(PluginConfig {
+            limits: Limits {
+                wall_time: Duration::from_millis(self.plugin_time_limit_ms),
+                memory_bytes: self.plugin_memory_limit_mib << 20,
+                output_bytes: self.plugin_output_limit_mib << 20,
+                fuel: self.plugin_fuel,
+            },
+            cache_dir: if self.no_cache {
+                None
+            } else {
+                self.cache_dir.clone().or_else(default_cache_dir)
+            },
+        })
+    }
+}
+
+/// Runs one command. Each command's body lives in its own file beside this one.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Plugin {
+            command:
+                PluginCommand::Check {
+                    file,
+                    params,
+                    dataset,
+                    db,
+                    limits,
+                },
+        } => plugin::check(&file, &params, dataset.as_deref(), db, &limits),
+        Command::Token { command } => token::run(command),
+        Command::Import(args) => data::import_file(args),
+        Command::Dataset {
+            command: DatasetCommand::Create { file, db },
+        } => data::create_dataset(&file, &db),
+        Command::Gen { rows, db, seed } => data::generate(rows, &db, seed),
+    }
+}

@@ -1,0 +1,229 @@
+//! The one error shape every endpoint answers with:
+//! `{"error": {"code": "...", "message": "...", "hint": "..."}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::export::ExportError;
+use crate::plugins::PluginError;
+use crate::store::{QueryError, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            what,
+            "see /api for the endpoints and /api/datasets for the datasets",
+        )
+    }
+
+    fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed to answer this request",
+            "try again; if it keeps failing, tell the maintainers the time of the request",
+        )
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_path",
+            rejection.body_text(),
+            "path segments must be valid UTF-8 once percent-decoded",
+        )
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(err: QueryError) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            err.code(),
+            err.to_string(),
+            err.hint(),
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Query(q) => q.into(),
+            StoreError::Sql(sql) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                sql.code(),
+                sql.to_string(),
+                sql.hint(),
+            ),
+            StoreError::UnknownDataset(_) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_dataset",
+                err.to_string(),
+                "GET /api/datasets lists the datasets",
+            ),
+            StoreError::RowNotFound { .. } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "row_not_found",
+                err.to_string(),
+                "check the key; GET the dataset's rows to see which keys exist",
+            ),
+            StoreError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                err.to_string(),
+                "retry in a moment",
+            ),
+            StoreError::InvalidData { .. } | StoreError::DatasetExists(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_data",
+                err.to_string(),
+                "fix the data and send it again",
+            ),
+            other => {
+                // Server-side details stay in the log.
+                tracing::error!(error = %other, "request failed");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "hint": self.hint,
+            }
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+impl From<PluginError> for ApiError {
+    fn from(err: PluginError) -> Self {
+        let code = err.code();
+        let message = err.to_string();
+        let (status, hint) = match &err {
+            PluginError::UnknownIndicator(_) => (
+                StatusCode::NOT_FOUND,
+                "GET /api/indicators lists the indicators",
+            ),
+            PluginError::UnknownPlugin(_) => {
+                (StatusCode::NOT_FOUND, "GET /api/plugins lists the plugins")
+            }
+            PluginError::Disabled { .. } => (
+                StatusCode::NOT_FOUND,
+                "the office has switched this plugin off; GET /api/plugins shows its status",
+            ),
+            PluginError::NothingToRollBack { .. } => (
+                StatusCode::CONFLICT,
+                "GET /api/plugins/{id} shows the versions installed",
+            ),
+            PluginError::Refused { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the running version, if any, stays; docs/plugins.md explains the contract, and `logam plugin check FILE.wasm` shows the same reason locally",
+            ),
+            PluginError::InvalidParameter { .. } => (
+                StatusCode::BAD_REQUEST,
+                "GET /api/indicators/{id} or /api/formats lists the parameters",
+            ),
+            PluginError::Declined { kind, .. } => (
+                match *kind {
+                    "invalid_parameter" => StatusCode::BAD_REQUEST,
+                    "failed" => StatusCode::BAD_GATEWAY,
+                    _ => StatusCode::UNPROCESSABLE_ENTITY,
+                },
+                "the plugin's message says what it needs",
+            ),
+            PluginError::Timeout { .. } => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "the plugin is too slow for this request; report it to the office",
+            ),
+            PluginError::MemoryLimit { .. }
+            | PluginError::OutputLimit { .. }
+            | PluginError::FuelLimit { .. }
+            | PluginError::StackOverflow { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "the plugin overran a limit of the sandbox; report it to the office",
+            ),
+            PluginError::Crashed { .. } | PluginError::InvalidOutput { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "the plugin failed; report it to the office",
+            ),
+            PluginError::Store(_) | PluginError::Engine(_) => {
+                return match err {
+                    PluginError::Store(store) => store.into(),
+                    other => {
+                        tracing::error!(error = %other, "plugin engine failed");
+                        ApiError::new(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal_error",
+                            "the server failed to answer this request",
+                            "try again later",
+                        )
+                    }
+                };
+            }
+        };
+        ApiError::new(status, code, message, hint)
+    }
+}
+
+impl From<ExportError> for ApiError {
+    fn from(err: ExportError) -> Self {
+        match err {
+            ExportError::Exporter(inner) => match inner.downcast::<PluginError>() {
+                Ok(plugin) => (*plugin).into(),
+                Err(other) => {
+                    tracing::error!(error = %other, "export failed");
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal_error",
+                        "the server failed to write this export",
+                        "try again later",
+                    )
+                }
+            },
+            ExportError::Store(store) => store.into(),
+            other => {
+                tracing::error!(error = %other, "export failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "the server failed to write this export",
+                    "try again later",
+                )
+            }
+        }
+    }
+}

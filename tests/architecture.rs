@@ -37,6 +37,8 @@ fn sources(dir: &Path, root: &Path, out: &mut Vec<(PathBuf, String)>) {
 }
 
 /// The identifiers that follow `prefix` in `text` (`crate::store::x` → `store` for `crate::`).
+/// A path into the modules `bindgen!` generates (`super::indicator::logam::plugin::...`) names
+/// a module inside the file that holds the macro, not a sibling file, and is skipped.
 fn names_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
     let mut names = Vec::new();
     let mut rest = text;
@@ -49,7 +51,7 @@ fn names_after<'a>(text: &'a str, prefix: &str) -> Vec<&'a str> {
         let end = rest
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
-        if end > 0 {
+        if end > 0 && !rest[end..].starts_with("::logam::") {
             names.push(&rest[..end]);
         }
     }

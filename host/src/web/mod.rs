@@ -1,5 +1,7 @@
-//! Pages for people: the home page, the SQL page and canned-query forms. Server-rendered,
-//! no JavaScript, Indonesian first (`?lang=en` for English).
+//! Pages for people: home, datasets, indicators with their charts and embeds, sources, plugins,
+//! the SQL page and canned-query forms. Server-rendered with maud, no JavaScript, Indonesian
+//! first (`?lang=en` or `Accept-Language` for English). What the pages share with the API
+//! comes from `http/`; this room never imports `api/`.
 
 mod chart;
 mod dataset;

@@ -78,6 +78,8 @@ fn main() {
     let wit = root.join("wit");
     watch(&plugins);
     watch(&wit);
+    // The plugins' kit writes figures through the shared formatting crate.
+    watch(&root.join("crates/format"));
 
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);

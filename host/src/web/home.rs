@@ -3,7 +3,8 @@
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 
-use super::{Lang, escape, group_thousands, layout};
+use super::format::integer;
+use super::{Lang, escape, layout};
 use crate::api::{ApiError, AppState};
 
 pub async fn home(
@@ -15,7 +16,6 @@ pub async fn home(
         .store
         .read(|session| Ok((session.datasets(true)?, session.revisions(None, 5)?)))
         .await?;
-    let english = lang == Lang::En;
 
     let mut items = String::new();
     for meta in &datasets {
@@ -26,7 +26,7 @@ pub async fn home(
              <a href=\"/api/datasets/{id}/rows.csv?_bom=1\">CSV (Excel)</a></p></li>\n",
             title = escape(lang.pick(&meta.title.id, &meta.title.en)),
             description = escape(lang.pick(&meta.description.id, &meta.description.en)),
-            rows = group_thousands(meta.row_count, english),
+            rows = integer(meta.row_count, lang),
             rows_word = lang.pick("baris", "rows"),
             rev_word = lang.pick("revisi", "revision"),
             rev = meta.revision,
@@ -55,7 +55,7 @@ pub async fn home(
             id = escape(&r.dataset),
             when = escape(&super::format::date(r.created_at.get(..10).unwrap_or(&r.created_at), lang)),
             message = escape(&r.message),
-            added = group_thousands(r.rows_added, english),
+            added = integer(r.rows_added, lang),
             added_word = lang.pick("baris ditambahkan", "rows added"),
             lang_q = lang.pick("", "?lang=en"),
         ));

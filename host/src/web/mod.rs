@@ -189,35 +189,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// 1234567 → "1.234.567" (Indonesian) or "1,234,567" (English).
-pub fn group_thousands(n: i64, english: bool) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let separator = if english { ',' } else { '.' };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(d);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_follow_the_reader_language() {
-        assert_eq!(group_thousands(1326, false), "1.326");
-        assert_eq!(group_thousands(1_000_000, false), "1.000.000");
-        assert_eq!(group_thousands(1326, true), "1,326");
-        assert_eq!(group_thousands(999, false), "999");
-        assert_eq!(group_thousands(-1234, false), "-1.234");
-    }
 
     #[test]
     fn accept_language_picks_english_only_when_ranked_above_indonesian() {

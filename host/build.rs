@@ -118,6 +118,8 @@ fn main() {
     let wit = root.join("wit");
     watch(&plugins);
     watch(&wit);
+    // The plugins' kit writes figures through the shared formatting crate.
+    watch(&root.join("crates/format"));
 
     ensure_wasm_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -4,9 +4,12 @@
 //! Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
 //! or a carriage return: OWASP's list for CSV injection) is written with a leading `'`, which
 //! Excel and LibreOffice take as "this is text" and do not show. Numbers are never text, so
-//! a negative number stays a number.
+//! a negative number stays a number. The rule is `logam_format::guard_formula`, the same one
+//! the plugins' CSV writer applies.
 
 use std::io::Write as _;
+
+use logam_format::guard_formula;
 
 use super::{ExportError, ExportSchema, Exporter};
 use crate::store::{Batch, Cell};
@@ -31,14 +34,6 @@ impl CsvExporter {
             field: Vec::with_capacity(64),
         }
     }
-}
-
-/// Whether a spreadsheet opening the file would read this text as a formula.
-fn starts_like_a_formula(text: &str) -> bool {
-    matches!(
-        text.as_bytes().first(),
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
-    )
 }
 
 fn failed(err: impl std::fmt::Display) -> ExportError {
@@ -74,12 +69,7 @@ impl Exporter for CsvExporter {
                     Cell::Real(r) => {
                         let _ = write!(self.field, "{r}");
                     }
-                    Cell::Text(t) => {
-                        if starts_like_a_formula(t) {
-                            self.field.push(b'\'');
-                        }
-                        self.field.extend_from_slice(t.as_bytes())
-                    }
+                    Cell::Text(t) => self.field.extend_from_slice(guard_formula(t).as_bytes()),
                     Cell::Boolean(b) => {
                         self.field
                             .extend_from_slice(if b { b"true" } else { b"false" })
@@ -94,27 +84,5 @@ impl Exporter for CsvExporter {
 
     fn finish(&mut self, _out: &mut Vec<u8>) -> Result<(), ExportError> {
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_are_written_as_text() {
-        for formula in [
-            "=HYPERLINK(\"http://x\",\"y\")",
-            "+1",
-            "-2+3",
-            "@SUM(A1)",
-            "\tx",
-            "\rx",
-        ] {
-            assert!(starts_like_a_formula(formula), "{formula:?}");
-        }
-        for plain in ["Rp250 juta", "2021", "", " =x", "a=b"] {
-            assert!(!starts_like_a_formula(plain), "{plain:?}");
-        }
     }
 }

@@ -61,36 +61,10 @@ pub fn from_json(column_type: ColumnType, value: &serde_json::Value) -> Option<V
     }
 }
 
-/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a real month and day-of-month range.
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a real month and day-of-month, leap years
+/// included: `logam_format::IsoDate`'s rule, the same the pages and plugins read dates by.
 pub fn is_iso_date(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    let number = |range: std::ops::Range<usize>| -> u32 { s[range].parse().unwrap_or(0) };
-    match bytes.len() {
-        4 => digits(0..4),
-        7 => digits(0..4) && bytes[4] == b'-' && digits(5..7) && (1..=12).contains(&number(5..7)),
-        10 => {
-            digits(0..4)
-                && bytes[4] == b'-'
-                && digits(5..7)
-                && bytes[7] == b'-'
-                && digits(8..10)
-                && (1..=12).contains(&number(5..7))
-                && (1..=days_in_month(number(0..4), number(5..7))).contains(&number(8..10))
-        }
-        _ => false,
-    }
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    logam_format::IsoDate::parse(s).is_some()
 }
 
 #[cfg(test)]

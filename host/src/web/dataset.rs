@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::format::plain;
-use super::format::{date, number};
+use super::format::{date, integer, number};
 use super::{Lang, layout};
 use crate::http::params::{Mode, parse};
 use crate::http::{ApiError, AppState, PathParams, all_formats};
@@ -60,7 +60,7 @@ fn cell(c: Cell<'_>, column: &ColumnMeta, lang: Lang) -> String {
     match c {
         Cell::Null => String::new(),
         Cell::Integer(i) if column.unit.as_deref().is_some_and(|u| u != "tahun") => {
-            number(i as f64, 0, lang)
+            integer(i, lang)
         }
         Cell::Integer(i) => i.to_string(),
         Cell::Real(r) => number(r, 6, lang),

@@ -1,6 +1,10 @@
 //! Numbers, Rupiah, percentages and dates as readers expect them: Indonesian notation on
 //! Indonesian pages (1.326; 71.428,57; Rp250.000.000 or "Rp250 juta"; "Rp138,7 miliar";
-//! "37,43 %"; "2 Juni 2021"), English notation on English pages.
+//! "37,43 %"; "2 Juni 2021"), English notation on English pages. The notation itself is
+//! the `logam-format` crate's, shared with the plugins; this module picks it by the page's
+//! language and adds what only pages need (cells as plain text, a figure by its unit).
+
+use logam_format::Notation;
 
 use super::Lang;
 use crate::store::Cell;
@@ -16,121 +20,45 @@ pub fn plain(cell: Cell<'_>) -> String {
     }
 }
 
-/// `value` with `decimals` decimals (trailing zeros of the fraction dropped), grouped in
-/// thousands: "71.428,57" / "71,428.57".
+/// The crate's notation for the reader's language.
+fn notation(lang: Lang) -> Notation {
+    match lang {
+        Lang::Id => Notation::Indonesian,
+        Lang::En => Notation::English,
+    }
+}
+
+/// A whole number grouped in thousands: "1.326" / "1,326".
+pub fn integer(value: i64, lang: Lang) -> String {
+    logam_format::group_thousands(value, notation(lang))
+}
+
+/// `value` with at most `decimals` decimals, grouped in thousands: "71.428,57" /
+/// "71,428.57".
 pub fn number(value: f64, decimals: usize, lang: Lang) -> String {
-    if !value.is_finite() {
-        return String::from("–");
-    }
-    let text = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = match text.split_once('.') {
-        Some((w, f)) => (w, f.trim_end_matches('0')),
-        None => (text.as_str(), ""),
-    };
-    let (group, point) = match lang {
-        Lang::Id => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let mut out = String::with_capacity(text.len() + whole.len() / 3 + 2);
-    if value < 0.0 && (whole.chars().any(|c| c != '0') || !fraction.is_empty()) {
-        out.push('-');
-    }
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(group);
-        }
-        out.push(digit);
-    }
-    if !fraction.is_empty() {
-        out.push(point);
-        out.push_str(fraction);
-    }
-    out
+    logam_format::number(value, decimals, notation(lang))
 }
 
 /// Rupiah in full, sen only where there are any: "Rp250.000.000", "Rp71.428,57".
 pub fn rupiah(value: f64, lang: Lang) -> String {
-    format!("Rp{}", number(value, 2, lang))
+    logam_format::rupiah(value, notation(lang))
 }
 
-/// Rupiah the way headlines print it: "Rp250 juta", "Rp138,7 miliar", "Rp1,2 triliun"
-/// ("Rp250 million", "Rp138.7 billion"). Below a million, in full.
+/// Rupiah the way headlines print it: "Rp250 juta", "Rp138,7 miliar" ("Rp138.7 billion").
+/// Below a million, in full.
 pub fn rupiah_short(value: f64, lang: Lang) -> String {
-    let scales: [(f64, &str, &str); 3] = [
-        (1e12, "triliun", "trillion"),
-        (1e9, "miliar", "billion"),
-        (1e6, "juta", "million"),
-    ];
-    for (scale, id, en) in scales {
-        if value.abs() >= scale {
-            return format!("Rp{} {}", number(value / scale, 1, lang), lang.pick(id, en));
-        }
-    }
-    rupiah(value, lang)
+    logam_format::rupiah_short(value, notation(lang))
 }
 
 /// "37,43 %" / "37.43%".
 pub fn percent(value: f64, lang: Lang) -> String {
-    match lang {
-        Lang::Id => format!("{} %", number(value, 2, lang)),
-        Lang::En => format!("{}%", number(value, 2, lang)),
-    }
+    logam_format::percent(value, notation(lang))
 }
 
-const MONTHS_ID: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 /// An ISO 8601 date, full or partial, in words: "2 Juni 2021", "Juni 2021", "2021"
-/// ("2 June 2021"). Anything else is returned as it is.
+/// ("2 June 2021"). Anything that is not a valid ISO date is returned as it is.
 pub fn date(iso: &str, lang: Lang) -> String {
-    let parts: Vec<&str> = iso.split('-').collect();
-    let month = |m: &str| -> Option<&'static str> {
-        let index: usize = m.parse().ok()?;
-        let names = match lang {
-            Lang::Id => &MONTHS_ID,
-            Lang::En => &MONTHS_EN,
-        };
-        names.get(index.checked_sub(1)?).copied()
-    };
-    let year_ok = |y: &str| y.len() == 4 && y.chars().all(|c| c.is_ascii_digit());
-    match parts.as_slice() {
-        [y] if year_ok(y) => y.to_string(),
-        [y, m] if year_ok(y) => match month(m) {
-            Some(name) => format!("{name} {y}"),
-            None => iso.to_string(),
-        },
-        [y, m, d] if year_ok(y) => match (month(m), d.parse::<u32>()) {
-            (Some(name), Ok(day)) if (1..=31).contains(&day) => format!("{day} {name} {y}"),
-            _ => iso.to_string(),
-        },
-        _ => iso.to_string(),
-    }
+    logam_format::date(iso, notation(lang))
 }
 
 /// A measured value by its unit: Rupiah in the short form, percentages with their sign,
@@ -170,6 +98,7 @@ mod tests {
         assert_eq!(date("2015-05", Lang::Id), "Mei 2015");
         assert_eq!(date("2017", Lang::Id), "2017");
         assert_eq!(date("kemarin", Lang::Id), "kemarin");
+        assert_eq!(integer(1_326, Lang::Id), "1.326");
     }
 
     #[test]
@@ -180,5 +109,22 @@ mod tests {
         assert_eq!(percent(37.43, Lang::En), "37.43%");
         assert_eq!(date("2021-06-02", Lang::En), "2 June 2021");
         assert_eq!(number(-0.001, 2, Lang::En), "0");
+        assert_eq!(integer(1_326, Lang::En), "1,326");
+    }
+
+    #[test]
+    fn figures_by_unit() {
+        assert_eq!(
+            by_unit(138_700_000_000.0, Some("rupiah"), Lang::Id),
+            "Rp138,7 miliar"
+        );
+        assert_eq!(
+            by_unit(37.43, Some("persen tenaga kerja"), Lang::Id),
+            "37,43 %"
+        );
+        assert_eq!(by_unit(6.08, Some("%"), Lang::En), "6.08%");
+        assert_eq!(by_unit(2021.0, Some("tahun"), Lang::Id), "2021");
+        assert_eq!(by_unit(4.3125, Some("orang per unit"), Lang::Id), "4,31");
+        assert_eq!(by_unit(1_326.0, None, Lang::Id), "1.326");
     }
 }

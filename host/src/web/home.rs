@@ -4,7 +4,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
 
-use super::format::{date, number};
+use super::format::{date, integer};
 use super::{Lang, layout};
 use crate::http::{ApiError, AppState};
 
@@ -53,7 +53,7 @@ pub async fn home(
                         h3 { a href={ "/datasets/" (meta.id) (lang_query) } { (lang.pick(&meta.title.id, &meta.title.en)) } }
                         p { (lang.pick(&meta.description.id, &meta.description.en)) }
                         p {
-                            (number(meta.row_count as f64, 0, lang)) " " (lang.pick("baris", "rows"))
+                            (integer(meta.row_count, lang)) " " (lang.pick("baris", "rows"))
                             " · " (lang.pick("revisi", "revision")) " " (meta.revision) " · "
                             a href={ "/api/datasets/" (meta.id) } { (lang.pick("metadata dan sumber", "metadata and sources")) }
                             " · "
@@ -82,7 +82,7 @@ pub async fn home(
                         a href={ "/datasets/" (r.dataset) (lang_query) } { (r.dataset) }
                         " · " (date(r.created_at.get(..10).unwrap_or(&r.created_at), lang))
                         " · " (r.message)
-                        " (" (number(r.rows_added as f64, 0, lang)) " " (lang.pick("baris ditambahkan", "rows added")) ")"
+                        " (" (integer(r.rows_added, lang)) " " (lang.pick("baris ditambahkan", "rows added")) ")"
                     }
                 }
             }

@@ -42,9 +42,9 @@ impl Figure {
 
     /// How the figure was printed, or its value when that is unknown.
     pub fn printed(&self) -> String {
-        self.tercetak
-            .clone()
-            .unwrap_or_else(|| crate::text::number_id(self.nilai, 2, true))
+        self.tercetak.clone().unwrap_or_else(|| {
+            crate::format::number(self.nilai, 2, crate::format::Notation::Indonesian)
+        })
     }
 }
 

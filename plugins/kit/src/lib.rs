@@ -15,6 +15,10 @@ mod meta;
 mod table;
 pub mod text;
 
+/// Numbers, Rupiah, percentages and dates for people, as the host's pages write them (the
+/// `logam-format` crate): `format::number(x, 2, format::Notation::Indonesian)`.
+pub use logam_format as format;
+
 #[cfg(feature = "testing")]
 pub mod testing;
 

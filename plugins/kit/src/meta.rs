@@ -194,7 +194,7 @@ impl Citation {
             Some(date) => format!(
                 "{} ({})",
                 self.publisher,
-                crate::text::human_date(date, lang)
+                crate::format::date(date, crate::format::Notation::for_language(lang))
             ),
             None => self.publisher.clone(),
         }
@@ -353,6 +353,38 @@ mod tests {
         assert_eq!(
             meta.citation_line("en"),
             "Source: Radar Banyumas (2 June 2021), processed."
+        );
+    }
+
+    #[test]
+    fn a_source_date_is_in_words_only_when_it_is_a_real_date() {
+        let dated = |date: &str| Citation {
+            publisher: "Kemenperin (Ditjen IKMA)".into(),
+            date: Some(date.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            dated("2022-08-30").short("id"),
+            "Kemenperin (Ditjen IKMA) (30 Agustus 2022)"
+        );
+        assert_eq!(dated("2019").short("en"), "Kemenperin (Ditjen IKMA) (2019)");
+        // The year is checked like the month and the day: four ASCII digits, no sign.
+        for written in [
+            "20x2-08-30",
+            "+022-08-30",
+            "-022-08-30",
+            "abcd",
+            "2022-08-31x",
+        ] {
+            assert_eq!(
+                dated(written).short("id"),
+                format!("Kemenperin (Ditjen IKMA) ({written})"),
+                "{written:?}"
+            );
+        }
+        assert_eq!(
+            dated("2022-02-29").short("id"),
+            "Kemenperin (Ditjen IKMA) (2022-02-29)"
         );
     }
 }

@@ -11,7 +11,8 @@
 //! without a unit, or with unit `tahun` (year) or `nomor urut` (sequence number), shows
 //! plain digits so that 2021 does not become 2.021.
 
-use logam_plugin_kit::text::{human_date, number_id, push_f64};
+use logam_plugin_kit::format;
+use logam_plugin_kit::text::push_f64;
 use logam_plugin_kit::{
     Batch, Bilingual, Cell, ColumnInfo, ColumnType, DatasetMeta, Exporter, ExporterInfo, Parameter,
     Params, PluginError, Scalar, Targets,
@@ -70,6 +71,11 @@ impl Options {
     fn lang(&self) -> &'static str {
         if self.english { "en" } else { "id" }
     }
+
+    /// The notation dates are written in words by: the table's language.
+    fn words(&self) -> format::Notation {
+        format::Notation::for_language(self.lang())
+    }
 }
 
 /// Escapes text for a table cell: characters Markdown would read as table syntax,
@@ -105,14 +111,19 @@ pub fn format_cell(out: &mut String, cell: Cell<'_>, column: &ColumnInfo, option
             push_f64(out, r);
         }
         (Cell::Integer(i), Notation::Indonesian) => {
-            if groups_digits(column) && i.unsigned_abs() < (1 << 53) {
-                out.push_str(&number_id(i as f64, 0, true));
+            if groups_digits(column) {
+                out.push_str(&format::group_thousands(i, format::Notation::Indonesian));
             } else {
                 out.push_str(&i.to_string());
             }
         }
         (Cell::Real(r), Notation::Indonesian) => {
-            out.push_str(&number_id(r, options.decimals, groups_digits(column)))
+            let (decimals, notation) = (options.decimals, format::Notation::Indonesian);
+            if groups_digits(column) {
+                out.push_str(&format::number(r, decimals, notation));
+            } else {
+                out.push_str(&format::number_ungrouped(r, decimals, notation));
+            }
         }
         (Cell::Boolean(b), _) => out.push_str(match (b, options.english) {
             (true, false) => "ya",
@@ -124,7 +135,7 @@ pub fn format_cell(out: &mut String, cell: Cell<'_>, column: &ColumnInfo, option
             if column.column_type == ColumnType::Date
                 && options.notation == Notation::Indonesian =>
         {
-            cell_text(out, &human_date(s, options.lang()))
+            cell_text(out, &format::date(s, options.words()))
         }
         (Cell::Text(s), _) => cell_text(out, s),
     }
@@ -403,5 +414,36 @@ mod tests {
         let text = export("wilayah", vec![Param::new("desimal", Scalar::Integer(3))]);
         assert!(text.contains("| -7,456 | 109,371 |"), "{text}");
         assert!(text.contains("| ya |"));
+    }
+
+    #[test]
+    fn whole_numbers_are_grouped_exactly_and_dates_read_in_words() {
+        let options = Options::from_params(&Params(vec![])).unwrap();
+        let mut quantity = ColumnInfo::new(
+            "unit",
+            ColumnType::Integer,
+            logam_plugin_kit::Role::Attribute,
+            Bilingual::default(),
+        );
+        quantity.unit = Some("unit".into());
+        let cell = |cell: Cell<'_>, column: &ColumnInfo| {
+            let mut out = String::new();
+            format_cell(&mut out, cell, column, &options);
+            out
+        };
+        // Past 2^53 an f64 would round: the grouping works on the integer itself.
+        assert_eq!(
+            cell(Cell::Integer((1 << 53) + 1), &quantity),
+            "9.007.199.254.740.993"
+        );
+        assert_eq!(cell(Cell::Integer(-595_371), &quantity), "-595.371");
+        let date = ColumnInfo::new(
+            "tanggal",
+            ColumnType::Date,
+            logam_plugin_kit::Role::Attribute,
+            Bilingual::default(),
+        );
+        assert_eq!(cell(Cell::Text("2022-08-30"), &date), "30 Agustus 2022");
+        assert_eq!(cell(Cell::Text("2022-02-30"), &date), "2022-02-30");
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use logam_plugin_kit::text::number_id;
+use logam_plugin_kit::format::{Notation, rupiah};
 use logam_plugin_kit::{
     Batch, Bilingual, Cell, ColumnInfo, ColumnType, Indicator, IndicatorInfo, Input, Params,
     PluginError, Role, Table, TableBuilder,
@@ -152,10 +152,10 @@ pub fn observations(totals: &BTreeMap<Option<i64>, YearTotals>) -> Result<Table,
             continue;
         };
         let mut note = format!(
-            "{} kontrak; Rp{} per bulan, Rp{} di antaranya non-knalpot",
+            "{} kontrak; {} per bulan, {} di antaranya non-knalpot",
             t.contracts,
-            number_id(t.total, 0, true),
-            number_id(t.non_knalpot, 0, true)
+            rupiah(t.total, Notation::Indonesian),
+            rupiah(t.non_knalpot, Notation::Indonesian)
         );
         if t.skipped > 0 {
             note.push_str(&format!(

@@ -3,6 +3,7 @@
 //!
 //! Rp250.000.000 / 3.500 unit ≈ Rp71.428,57 per unit; Rp120.000.000 / 12.500 = Rp9.600.
 
+use logam_plugin_kit::format::{self, Notation};
 use logam_plugin_kit::{
     Batch, Bilingual, Cell, ColumnInfo, ColumnType, Indicator, IndicatorInfo, Input, Params,
     PluginError, Role, Table, TableBuilder,
@@ -132,13 +133,16 @@ pub fn observations(contracts: &[Contract]) -> Result<Table, PluginError> {
             continue;
         };
         let note = format!(
-            "Rp{} per bulan / {} unit per bulan",
-            logam_plugin_kit::text::number_id(
+            "{} per bulan / {} unit per bulan",
+            format::rupiah(
                 contract.nilai_per_bulan.unwrap_or_default(),
-                0,
-                true
+                Notation::Indonesian
             ),
-            logam_plugin_kit::text::number_id(contract.unit_per_bulan.unwrap_or_default(), 0, true),
+            format::number(
+                contract.unit_per_bulan.unwrap_or_default(),
+                0,
+                Notation::Indonesian
+            ),
         );
         table.push_row(&[
             Cell::Integer(contract.id),
@@ -228,10 +232,7 @@ mod tests {
         assert_eq!(table.cell("kontrak_id", 0), Cell::Integer(1));
         let first = table.cell("nilai", 0).as_f64().unwrap();
         assert!((first - 71_428.571_428_571_43).abs() < 1e-6, "{first}");
-        assert_eq!(
-            logam_plugin_kit::text::number_id(first, 2, true),
-            "71.428,57"
-        );
+        assert_eq!(format::number(first, 2, Notation::Indonesian), "71.428,57");
         assert_eq!(table.cell("pemasok", 0), Cell::Text("Muhammad Ali Imron"));
         assert_eq!(
             table.cell("catatan", 0),

@@ -312,4 +312,49 @@ mod tests {
         assert_eq!(text.matches("\r\n").count(), 1);
         assert!(text.starts_with("STRUCTURE,STRUCTURE_ID,ACTION,UKURAN"));
     }
+
+    #[test]
+    fn text_that_would_run_as_a_formula_is_written_as_text() {
+        let schema = vec![
+            ColumnInfo::new(
+                "tahun",
+                ColumnType::Integer,
+                Role::Dimension,
+                Bilingual::default(),
+            ),
+            ColumnInfo::new(
+                "nilai",
+                ColumnType::Real,
+                Role::Measure,
+                Bilingual::default(),
+            ),
+            ColumnInfo::new(
+                "catatan",
+                ColumnType::Text,
+                Role::Attribute,
+                Bilingual::default(),
+            ),
+        ];
+        let mut table = logam_plugin_kit::TableBuilder::new(schema);
+        table
+            .push_row(&[
+                Cell::Integer(2020),
+                Cell::Real(-2.5),
+                Cell::Text("=HYPERLINK(\"http://example.invalid\",\"klik\")"),
+            ])
+            .unwrap();
+        table
+            .push_row(&[Cell::Integer(2021), Cell::Real(1.0), Cell::Text("-2+3")])
+            .unwrap();
+        let text = export("uji", table.finish(), vec![]).unwrap();
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(
+            &rows[0][5],
+            "'=HYPERLINK(\"http://example.invalid\",\"klik\")"
+        );
+        assert_eq!(&rows[1][5], "'-2+3");
+        // A number is a number, sign and all.
+        assert_eq!(&rows[0][4], "-2.5");
+    }
 }

@@ -155,6 +155,7 @@ logam_plugin_kit::indicator_component!(ValuePerWorker, "../../wit");
 #[cfg(test)]
 mod tests {
     use super::*;
+    use logam_plugin_kit::format::Notation;
     use logam_plugin_kit::{run_indicator, testing};
 
     #[test]
@@ -175,7 +176,7 @@ mod tests {
         assert_eq!(value, 138_700_000_000.0 / 1_326.0);
         assert!((value - 104_600_301.659_125).abs() < 1e-3, "{value}");
         assert_eq!(
-            logam_plugin_kit::text::number_id(value, 2, true),
+            logam_plugin_kit::format::number(value, 2, Notation::Indonesian),
             "104.600.301,66"
         );
         assert_eq!(

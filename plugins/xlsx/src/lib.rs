@@ -21,7 +21,8 @@ mod zip;
 use std::fmt::Write as _;
 
 use flate2::Compression;
-use logam_plugin_kit::text::{days_from_iso_date, push_f64, xml_text};
+use logam_plugin_kit::format::IsoDate;
+use logam_plugin_kit::text::{push_f64, xml_text};
 use logam_plugin_kit::{
     Batch, Bilingual, Cell, ColumnInfo, ColumnType, DatasetMeta, Exporter, ExporterInfo, Parameter,
     Params, PluginError, Scalar, TableKind, Targets,
@@ -178,7 +179,7 @@ fn data_cell(out: &mut String, reference: &str, cell: Cell<'_>, column_type: Col
         }
         Cell::Text(s) => {
             let serial = (column_type == ColumnType::Date)
-                .then(|| days_from_iso_date(s))
+                .then(|| IsoDate::parse(s)?.days_since_unix_epoch())
                 .flatten()
                 .map(|days| days + EXCEL_EPOCH_OFFSET)
                 .filter(|serial| *serial >= 61); // Excel's 1900 calendar is off before March 1900

@@ -161,7 +161,7 @@ pub async fn show(
             };
             let plugins = app.plugins.clone();
             let produced = result.clone();
-            let fresh = export::run_export(exporter, move |emitter: &mut export::Emitter<()>| {
+            let fresh = export::run_export(exporter, app.drain, move |emitter: &mut export::Emitter<()>| {
                 let mut schema = schema;
                 if emitter.wants_table() {
                     schema.table = std::sync::Arc::new(plugins.describe_result(&produced)?);

@@ -38,7 +38,7 @@ impl Default for Capacity {
             drain: DrainRule::default(),
             trusted_proxies: Vec::new(),
             office_rate_limit_per_minute: 300,
-            failed_logins_per_minute: 20,
+            failed_logins_per_minute: 60,
             shutdown_grace: Duration::from_secs(10),
         }
     }

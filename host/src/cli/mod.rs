@@ -142,7 +142,7 @@ pub struct CapacityArgs {
     pub office_rate_limit_per_minute: u32,
     /// Failed authentications (missing, unknown or revoked token) per minute one address may
     /// make; past it: 429 `too_many_failed_logins` without the token being checked.
-    #[arg(long, default_value_t = 20, env = "LOGAM_FAILED_LOGINS_PER_MINUTE")]
+    #[arg(long, default_value_t = 60, env = "LOGAM_FAILED_LOGINS_PER_MINUTE")]
     pub failed_logins_per_minute: u32,
     /// Seconds requests in flight get to finish after SIGTERM or SIGINT; then the server
     /// stops anyway.

@@ -130,6 +130,18 @@ fn rows_at(
     Ok(out)
 }
 
+/// A key as the row maps are keyed: its JSON text.
+fn key_text(column_type: ColumnType, key: &Value) -> String {
+    let value = match key {
+        Value::Integer(i) if column_type == ColumnType::Boolean => serde_json::Value::Bool(*i != 0),
+        Value::Integer(i) => serde_json::json!(i),
+        Value::Real(r) => serde_json::json!(r),
+        Value::Text(t) => serde_json::json!(t),
+        Value::Null | Value::Blob(_) => serde_json::Value::Null,
+    };
+    value.to_string()
+}
+
 fn invalid_token(reason: &str) -> QueryError {
     QueryError::InvalidNextToken {
         reason: reason.to_string(),
@@ -234,10 +246,14 @@ impl ReadSession<'_> {
             truncated: next.is_some(),
             next,
         };
-        for (key, new) in &after {
-            match before.get(key) {
-                None => changes.added.push(new.clone()),
-                Some(old) if old != new => changes.changed.push(ChangedRow {
+        // In key order, as the keys were read (the maps are keyed by JSON text).
+        let pk_type = meta.columns[meta.primary_key_index()].column_type;
+        for key in &keys {
+            let text = key_text(pk_type, key);
+            match (before.get(&text), after.get(&text)) {
+                (None, Some(new)) => changes.added.push(new.clone()),
+                (Some(old), None) => changes.removed.push(old.clone()),
+                (Some(old), Some(new)) if old != new => changes.changed.push(ChangedRow {
                     key: new.get(&meta.primary_key).cloned().unwrap_or_default(),
                     columns: meta
                         .columns
@@ -248,12 +264,7 @@ impl ReadSession<'_> {
                     before: old.clone(),
                     after: new.clone(),
                 }),
-                Some(_) => {}
-            }
-        }
-        for (key, old) in &before {
-            if !after.contains_key(key) {
-                changes.removed.push(old.clone());
+                _ => {}
             }
         }
         Ok(changes)

@@ -71,7 +71,10 @@ async fn drain_to_end(mut stalled: Stalled) -> bool {
     let mut buffer = vec![0u8; 1 << 16];
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        assert!(Instant::now() < deadline, "the stalled response did not end");
+        assert!(
+            Instant::now() < deadline,
+            "the stalled response did not end"
+        );
         match tokio::time::timeout(Duration::from_secs(30), stalled.stream.read(&mut buffer)).await
         {
             Ok(Ok(0)) | Ok(Err(_)) => break,
@@ -133,9 +136,12 @@ async fn slow_downloads_never_starve_pages_rows_metadata_or_health_and_are_cut_o
     let mut admitted = Vec::new();
     let mut refused = Vec::new();
     for i in 0..8 {
-        let stalled =
-            stalled_download(&server, &format!("{ROWS}.csv"), &format!("192.0.2.{}", 10 + i))
-                .await;
+        let stalled = stalled_download(
+            &server,
+            &format!("{ROWS}.csv"),
+            &format!("192.0.2.{}", 10 + i),
+        )
+        .await;
         match stalled.status {
             200 => admitted.push(stalled),
             _ => refused.push(stalled),
@@ -146,12 +152,19 @@ async fn slow_downloads_never_starve_pages_rows_metadata_or_health_and_are_cut_o
         assert_eq!(refusal.status, 503, "{}", refusal.head);
         let lower = refusal.head.to_ascii_lowercase();
         assert!(lower.contains("retry-after: "), "{}", refusal.head);
-        assert!(refusal.head.contains("\"exports_busy\""), "{}", refusal.head);
+        assert!(
+            refusal.head.contains("\"exports_busy\""),
+            "{}",
+            refusal.head
+        );
     }
     // A second download from a client that has one running: 429, its own limit.
     let (status, retry, body) =
         get_as(&server.url(&format!("{ROWS}.csv")), Some("192.0.2.10")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("too_many_exports")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("too_many_exports"))
+    );
     assert!(retry.is_some());
 
     let running = health(&server).await;
@@ -168,7 +181,10 @@ async fn slow_downloads_never_starve_pages_rows_metadata_or_health_and_are_cut_o
         ] {
             let started = Instant::now();
             let (status, retry, body) = get_as(&server.url(&path), None).await;
-            assert_eq!(status, 200, "{path} during slow downloads: {retry:?} {body}");
+            assert_eq!(
+                status, 200,
+                "{path} during slow downloads: {retry:?} {body}"
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(5),
                 "{path} took {:?} during slow downloads",
@@ -254,7 +270,10 @@ async fn readers_that_do_not_come_free_in_time_answer_503_with_retry_after_not_5
             other => panic!("{other}: {body}"),
         }
     }
-    assert!(busy >= 1, "six expensive pages at once on one reader: none was refused");
+    assert!(
+        busy >= 1,
+        "six expensive pages at once on one reader: none was refused"
+    );
 }
 
 #[tokio::test]
@@ -271,7 +290,10 @@ async fn a_facet_bomb_is_stopped_by_the_read_budget_with_a_hint() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "read_budget_exceeded");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("100 ms"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100 ms"),
         "{body}"
     );
     assert!(
@@ -298,10 +320,8 @@ async fn changes_over_a_large_table_come_in_pages_and_memory_stays_bounded() {
     let (status, _) = get_json(&server.url(&format!("{ROWS}?_size=1"))).await;
     assert_eq!(status, 200);
     let before = server.rss_kib();
-    let (status, page) = get_json(&server.url(
-        "/api/datasets/synthetic_enterprises/changes?from=0",
-    ))
-    .await;
+    let (status, page) =
+        get_json(&server.url("/api/datasets/synthetic_enterprises/changes?from=0")).await;
     assert_eq!(status, 200, "{page}");
     let peak = server.rss_kib();
     assert_eq!(page["added"].as_array().unwrap().len(), 1000);
@@ -335,17 +355,18 @@ async fn changes_over_a_large_table_come_in_pages_and_memory_stays_bounded() {
         "RSS grew from {before} KiB to {after} KiB over all the pages"
     );
     // A token from another range is refused.
-    let (status, first) = get_json(&server.url(
-        "/api/datasets/synthetic_enterprises/changes?from=0&_size=5",
-    ))
-    .await;
+    let (status, first) =
+        get_json(&server.url("/api/datasets/synthetic_enterprises/changes?from=0&_size=5")).await;
     assert_eq!(status, 200);
     let token = first["next"].as_str().unwrap();
     let (status, body) = get_json(&server.url(&format!(
         "/api/datasets/synthetic_enterprises/changes?from=1&_next={token}"
     )))
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_next_token")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("invalid_next_token"))
+    );
 }
 
 #[tokio::test]
@@ -388,7 +409,10 @@ async fn every_page_answers_on_a_generated_database() {
         let response = client().get(server.url(path)).send().await.expect("GET");
         let status = response.status().as_u16();
         let body = response.text().await.unwrap_or_default();
-        assert!(status < 500, "{path} answered {status} on a generated database: {body}");
+        assert!(
+            status < 500,
+            "{path} answered {status} on a generated database: {body}"
+        );
     }
     let response = client().get(server.url("/sources")).send().await.unwrap();
     assert_eq!(response.status(), 200);
@@ -411,21 +435,32 @@ async fn forwarded_addresses_are_believed_only_from_a_trusted_peer() {
         assert_eq!(status, 200);
     }
     let (status, retry, _) = get_as(&plain.url(path), Some("198.51.100.99")).await;
-    assert_eq!(status, 429, "a forged X-Forwarded-For bought a fresh bucket");
+    assert_eq!(
+        status, 429,
+        "a forged X-Forwarded-For bought a fresh bucket"
+    );
     assert!(retry.is_some());
 
     // Behind a trusted proxy (loopback here), each client has its own bucket, found by the
     // rightmost-untrusted rule.
     let proxied = Server::generated_with(
         10,
-        &["--rate-limit-per-minute", "5", "--trusted-proxy", "127.0.0.0/8"],
+        &[
+            "--rate-limit-per-minute",
+            "5",
+            "--trusted-proxy",
+            "127.0.0.0/8",
+        ],
     );
     for i in 0..5 {
         let (status, _, _) = get_as(&proxied.url(&format!("{path}{i}")), Some("192.0.2.1")).await;
         assert_eq!(status, 200);
     }
     let (status, _, body) = get_as(&proxied.url(path), Some("192.0.2.1")).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("rate_limited")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
     // A second proxy hop on loopback is trusted too: still 192.0.2.1.
     let (status, _, _) = get_as(&proxied.url(path), Some("192.0.2.1, 127.0.0.5")).await;
     assert_eq!(status, 429);
@@ -470,10 +505,16 @@ async fn the_office_routes_are_rate_limited_and_failed_logins_throttled() {
     // without looking (429), even with the right token.
     for _ in 0..3 {
         let (status, body) = admin_get(&server, "logam_wrong-token-number-one", "192.0.2.50").await;
-        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_token")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("invalid_token"))
+        );
     }
     let (status, body) = admin_get(&server, "logam_wrong-token-number-one", "192.0.2.50").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("too_many_failed_logins")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("too_many_failed_logins"))
+    );
     let (status, _) = admin_get(&server, ADMIN, "192.0.2.50").await;
     assert_eq!(status, 429);
     // The right token from another address works, up to the per-token limit.
@@ -482,16 +523,19 @@ async fn the_office_routes_are_rate_limited_and_failed_logins_throttled() {
         assert_eq!(status, 200, "{body}");
     }
     let (status, body) = admin_get(&server, ADMIN, "192.0.2.70").await;
-    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("rate_limited")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_token_is_refused_while_an_import_holds_the_writer() {
     let server = Server::generated_with(1000, &["--admin-token", ADMIN]);
     // 100,000 new rows: seconds of parsing, checking and writing.
-    let mut file = String::from(
-        "id,name,kecamatan,product,workers,founded,monthly_value_idr,lat,lon\n",
-    );
+    let mut file =
+        String::from("id,name,kecamatan,product,workers,founded,monthly_value_idr,lat,lon\n");
     for id in 1001..=101_000u32 {
         file.push_str(&format!(
             "{id},Usaha uji {id},Bobotsari,knalpot,{},{},{},-7.3,109.3\n",
@@ -514,14 +558,21 @@ async fn a_wrong_token_is_refused_while_an_import_holds_the_writer() {
             .await
             .expect("import");
         let status = response.status().as_u16();
-        (status, response.text().await.unwrap_or_default(), Instant::now())
+        (
+            status,
+            response.text().await.unwrap_or_default(),
+            Instant::now(),
+        )
     });
     // Wait until the import has begun (its body is in), then knock with a wrong token.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut refused_at = Vec::new();
     for _ in 0..3 {
         let (status, body) = admin_get(&server, "logam_not-a-token-anyone-made", "ignored").await;
-        assert_eq!((status, body["error"]["code"].as_str()), (401, Some("invalid_token")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("invalid_token"))
+        );
         refused_at.push(Instant::now());
     }
     let (status, report, finished_at) = import.await.expect("import task");
@@ -561,7 +612,11 @@ fn shutdown_has_a_deadline_even_with_a_download_stalled() {
     while !server.log().contains("shutdown deadline") && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(server.log().contains("shutdown deadline"), "{}", server.log());
+    assert!(
+        server.log().contains("shutdown deadline"),
+        "{}",
+        server.log()
+    );
     drop(stalled);
 }
 
@@ -589,14 +644,26 @@ fn command_line_and_folder_actions_are_audited() {
         );
     };
     let db_arg = db.to_str().unwrap();
-    run(&["import", "synthetic_enterprises", csv.to_str().unwrap(), "--db", db_arg]);
+    run(&[
+        "import",
+        "synthetic_enterprises",
+        csv.to_str().unwrap(),
+        "--db",
+        db_arg,
+    ]);
     let schema = dir.path().join("baru.toml");
     std::fs::write(
         &schema,
         "id = \"baru\"\nprimary_key = \"id\"\nlicence = \"CC-BY-4.0\"\n[title]\nid = \"Baru\"\nen = \"New\"\n[description]\nid = \"Uji.\"\nen = \"Test.\"\n[[columns]]\nname = \"id\"\ntype = \"integer\"\ntitle = { id = \"ID\", en = \"ID\" }\ndescription = { id = \"ID\", en = \"ID\" }\n",
     )
     .unwrap();
-    run(&["dataset", "create", schema.to_str().unwrap(), "--db", db_arg]);
+    run(&[
+        "dataset",
+        "create",
+        schema.to_str().unwrap(),
+        "--db",
+        db_arg,
+    ]);
 
     // A plugin dropped into the watched folder is installed, and audited as the folder's
     // (on a seeded database: the template reads seeded datasets).

@@ -61,17 +61,24 @@ pub async fn install(
     let (by, actor) = (caller.name.clone(), caller.actor());
     // The audit row is written in the install's own transaction.
     let installed = tokio::task::spawn_blocking(move || {
-        plugins.install("upload", &body, Source::Admin, &by, None, &|plugin, changed| {
-            actor.audit(
-                "plugin.install",
-                plugin.id.clone(),
-                json!({
-                    "version": plugin.version,
-                    "sha256": plugin.sha256,
-                    "changed": changed,
-                }),
-            )
-        })
+        plugins.install(
+            "upload",
+            &body,
+            Source::Admin,
+            &by,
+            None,
+            &|plugin, changed| {
+                actor.audit(
+                    "plugin.install",
+                    plugin.id.clone(),
+                    json!({
+                        "version": plugin.version,
+                        "sha256": plugin.sha256,
+                        "changed": changed,
+                    }),
+                )
+            },
+        )
     })
     .await
     .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;

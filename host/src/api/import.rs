@@ -283,18 +283,18 @@ pub async fn changes(
         match key.as_str() {
             "from" => from = Some(number()?),
             "to" => to = Some(number()?),
-            "_size" => {
-                size = value
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_CHANGES_PAGE).contains(n))
-                    .ok_or_else(|| {
-                        bad_parameter(
-                            format!("`_size`: {value:?} is not a whole number from 1 to {MAX_CHANGES_PAGE}"),
-                            "the page holds the changes of _size keys; follow next_url for more",
-                        )
-                    })?
-            }
+            "_size" => size = value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_CHANGES_PAGE).contains(n))
+                .ok_or_else(|| {
+                    bad_parameter(
+                        format!(
+                            "`_size`: {value:?} is not a whole number from 1 to {MAX_CHANGES_PAGE}"
+                        ),
+                        "the page holds the changes of _size keys; follow next_url for more",
+                    )
+                })?,
             "_next" => next = Some(value.chars().take(2000).collect::<String>()),
             other => {
                 return Err(bad_parameter(

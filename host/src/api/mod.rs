@@ -126,35 +126,29 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     let healthy = tokio::task::spawn_blocking(move || store.health_blocking())
         .await
         .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?;
+    if !healthy {
+        return Err(ApiError::unavailable(
+            "database_unavailable",
+            "the database cannot be read",
+            5,
+        ));
+    }
     let capacity = app.store.capacity();
     let (exports, export_slots) = app.export_limiter.usage();
     let body = json!({
-        "status": if healthy { "ok" } else { "unavailable" },
+        "status": "ok",
         "capacity": {
             "readers": {"in_use": capacity.readers_in_use, "size": capacity.readers},
             "export_readers": {"in_use": capacity.export_readers_in_use, "size": capacity.export_readers},
             "exports": {"running": exports, "limit": export_slots},
         }
     });
-    let status = if healthy {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::SERVICE_UNAVAILABLE
-    };
     // A health check must reach the server every time.
-    let mut response = (
-        status,
+    Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
         Json(body),
     )
-        .into_response();
-    if !healthy {
-        response.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("5"),
-        );
-    }
-    Ok(response)
+        .into_response())
 }
 
 async fn index(headers: axum::http::HeaderMap) -> Response {

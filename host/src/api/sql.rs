@@ -373,8 +373,10 @@ async fn respond(
             )
             .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
             let store = app.store.clone();
-            let fresh =
-                export::run_export(exporter, app.drain, move |emitter: &mut export::Emitter<SqlHead>| {
+            let fresh = export::run_export(
+                exporter,
+                app.drain,
+                move |emitter: &mut export::Emitter<SqlHead>| {
                     let _permit = permit;
                     let emitter = std::cell::RefCell::new(emitter);
                     store
@@ -392,8 +394,9 @@ async fn respond(
                         )
                         .map(|_| ())
                         .map_err(export::ExportError::from)
-                })
-                .await?;
+                },
+            )
+            .await?;
             match fresh {
                 Fresh::NotModified(state) => Ok(not_modified(state, &cache_key)),
                 Fresh::Modified((head, body)) => {

@@ -89,9 +89,8 @@ pub fn create_dataset(file: &Path, db: &Path) -> anyhow::Result<()> {
         .to_string();
     let store = Store::open(db, &OpenOptions::default())
         .with_context(|| format!("opening {}", db.display()))?;
-    let meta = store.write_blocking(|conn| {
-        crate::store::import::create_dataset(conn, &text, &operator())
-    })?;
+    let meta = store
+        .write_blocking(|conn| crate::store::import::create_dataset(conn, &text, &operator()))?;
     println!(
         "logam: created dataset {} (revision {}) in {}",
         meta.id,

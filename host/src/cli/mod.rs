@@ -138,7 +138,11 @@ pub struct CapacityArgs {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Requests per minute one address, and one token, may make to the token routes
     /// (`/admin/*`, submissions); 0 turns it off. Past it: 429 `rate_limited`.
-    #[arg(long, default_value_t = 300, env = "LOGAM_OFFICE_RATE_LIMIT_PER_MINUTE")]
+    #[arg(
+        long,
+        default_value_t = 300,
+        env = "LOGAM_OFFICE_RATE_LIMIT_PER_MINUTE"
+    )]
     pub office_rate_limit_per_minute: u32,
     /// Failed authentications (missing, unknown or revoked token) per minute one address may
     /// make; past it: 429 `too_many_failed_logins` without the token being checked.

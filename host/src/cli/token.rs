@@ -2,9 +2,9 @@
 //! the database (there is no HTTP endpoint for them, so a stolen admin token cannot mint
 //! more). A running server on the same file sees the change on its next request.
 
-use anyhow::Context as _;
 use super::{TokenCommand, operator};
 use crate::store::{OpenOptions, Role, Store};
+use anyhow::Context as _;
 
 fn open(db: &std::path::Path) -> anyhow::Result<Store> {
     // Same options as `serve`: a new file is seeded here rather than left unseedable.

@@ -262,7 +262,9 @@ impl<H> Emitter<H> {
                 tracing::error!(error = %err, "export failed after the headers were sent");
                 // The body ends aborted whether or not this error fits in the channel.
                 self.cut_off.store(true, Ordering::Relaxed);
-                let _ = self.body_tx.try_send(Err(io::Error::other(err.to_string())));
+                let _ = self
+                    .body_tx
+                    .try_send(Err(io::Error::other(err.to_string())));
             }
         }
     }

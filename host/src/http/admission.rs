@@ -190,7 +190,10 @@ mod tests {
         let first = limiter.acquire(a).unwrap();
         let _second = limiter.acquire(a).unwrap();
         let refused = limiter.acquire(a).err().unwrap();
-        assert_eq!((refused.status.as_u16(), refused.code), (429, "too_many_exports"));
+        assert_eq!(
+            (refused.status.as_u16(), refused.code),
+            (429, "too_many_exports")
+        );
         let _third = limiter.acquire(b).unwrap();
         let full = limiter.acquire(b).err().unwrap();
         assert_eq!((full.status.as_u16(), full.code), (503, "exports_busy"));

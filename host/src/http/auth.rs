@@ -109,7 +109,11 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<Caller, Res
 }
 
 /// The rate limits and the failed-login budget around [`authenticate`].
-async fn admit(app: &AppState, client: ClientAddr, headers: &HeaderMap) -> Result<Caller, Response> {
+async fn admit(
+    app: &AppState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
     let address = client.bucket();
     if let Err(wait) = app.office_by_address.take(address) {
         return Err(too_many(

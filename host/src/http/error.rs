@@ -138,11 +138,9 @@ impl From<StoreError> for ApiError {
                 err.to_string(),
                 "ask for less work: _facet on fewer columns (or on columns with fewer distinct values), add a filter (an indexed column such as kecamatan on synthetic data), drop _count, or download the rows (.csv) and compute locally",
             ),
-            StoreError::Cancelled => ApiError::unavailable(
-                "cancelled",
-                "the request was stopped before it finished",
-                1,
-            ),
+            StoreError::Cancelled => {
+                ApiError::unavailable("cancelled", "the request was stopped before it finished", 1)
+            }
             StoreError::InvalidData { .. } | StoreError::DatasetExists(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_data",

@@ -250,7 +250,10 @@ mod tests {
         let outsider = IpAddr::from([198, 51, 100, 7]);
         let spoofed = headers(&[("x-forwarded-for", "203.0.113.9, 192.0.2.1")]);
         // From an untrusted peer the header is ignored.
-        assert_eq!(ClientAddr::resolve(outsider, &spoofed, &trusted).0, outsider);
+        assert_eq!(
+            ClientAddr::resolve(outsider, &spoofed, &trusted).0,
+            outsider
+        );
         // From a trusted peer: the rightmost address that is not a trusted proxy.
         assert_eq!(
             ClientAddr::resolve(proxy, &spoofed, &trusted).0,
@@ -263,7 +266,10 @@ mod tests {
         );
         // `Forwarded` wins, with quoted IPv6 and ports.
         let forwarded = headers(&[
-            ("forwarded", "for=192.0.2.60;proto=http, for=\"[2001:db8:1::5]:4711\""),
+            (
+                "forwarded",
+                "for=192.0.2.60;proto=http, for=\"[2001:db8:1::5]:4711\"",
+            ),
             ("x-forwarded-for", "203.0.113.9"),
         ]);
         assert_eq!(
@@ -274,7 +280,10 @@ mod tests {
         let unknown = headers(&[("forwarded", "for=192.0.2.60, for=unknown")]);
         assert_eq!(ClientAddr::resolve(proxy, &unknown, &trusted).0, proxy);
         // No header: the proxy itself.
-        assert_eq!(ClientAddr::resolve(proxy, &HeaderMap::new(), &trusted).0, proxy);
+        assert_eq!(
+            ClientAddr::resolve(proxy, &HeaderMap::new(), &trusted).0,
+            proxy
+        );
         // Nothing trusted: the socket, always.
         assert_eq!(
             ClientAddr::resolve(proxy, &spoofed, &TrustedProxies::default()).0,

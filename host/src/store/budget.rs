@@ -20,7 +20,10 @@ const STEPS_BETWEEN_CHECKS: i32 = 2000;
 /// CPU time this thread has used so far.
 pub(crate) fn thread_cpu_time() -> Duration {
     let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(now.tv_sec.max(0) as u64, now.tv_nsec.clamp(0, 999_999_999) as u32)
+    Duration::new(
+        now.tv_sec.max(0) as u64,
+        now.tv_nsec.clamp(0, 999_999_999) as u32,
+    )
 }
 
 /// Why a metered read was stopped, if it was.

@@ -87,7 +87,9 @@ fn touched_keys(
     let mut bound = vec![Value::Integer(from), Value::Integer(to)];
     bound.extend(after.cloned());
     let keys = stmt
-        .query_map(rusqlite::params_from_iter(bound.iter()), |r| r.get::<_, Value>(0))?
+        .query_map(rusqlite::params_from_iter(bound.iter()), |r| {
+            r.get::<_, Value>(0)
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(keys)
 }

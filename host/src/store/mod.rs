@@ -43,7 +43,9 @@ pub use sql::{
     parameter_names,
 };
 pub use submissions::Submission;
-pub use tokens::{AccountError, Actor, AuditEntry, AuditRow, Role, TokenCheck, TokenInfo, same_bytes};
+pub use tokens::{
+    AccountError, Actor, AuditEntry, AuditRow, Role, TokenCheck, TokenInfo, same_bytes,
+};
 pub use values::parse_bool;
 pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 
@@ -292,7 +294,9 @@ impl Store {
             return self.inner.healthy.load(Ordering::Relaxed);
         };
         let ok = conn
-            .query_row("SELECT count(*) FROM _logam_meta", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT count(*) FROM _logam_meta", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .is_ok();
         self.inner.healthy.store(ok, Ordering::Relaxed);
         ok
@@ -349,7 +353,9 @@ impl Store {
     /// back rather than every later write failing.
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.inner.writer.lock().unwrap_or_else(|poisoned| {
-            tracing::error!("the writer connection was held by a request that panicked; recovering it");
+            tracing::error!(
+                "the writer connection was held by a request that panicked; recovering it"
+            );
             let conn = poisoned.into_inner();
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
@@ -431,4 +437,81 @@ fn typed_row(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta_value(store: &Store, key: &str) -> Option<String> {
+        store
+            .read_blocking(|session| session.setting(key))
+            .expect("read")
+    }
+
+    #[test]
+    fn a_panic_while_writing_does_not_wedge_later_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = OpenOptions {
+            seed_if_new: false,
+            ..OpenOptions::default()
+        };
+        let store = Store::open(&dir.path().join("poison.db"), &options).expect("open");
+        let panicking = store.clone();
+        let outcome = std::thread::spawn(move || {
+            panicking.write_blocking(|conn| -> Result<(), StoreError> {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO _logam_meta(key, value) VALUES ('half_done', '1')",
+                    [],
+                )?;
+                panic!("a bug in the middle of a write");
+            })
+        })
+        .join();
+        assert!(outcome.is_err(), "the write should have panicked");
+        assert!(store.inner.writer.is_poisoned());
+        store
+            .write_blocking(|conn| {
+                conn.execute(
+                    "INSERT INTO _logam_meta(key, value) VALUES ('after', '2')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .expect("a write after the panic");
+        assert!(!store.inner.writer.is_poisoned());
+        assert_eq!(meta_value(&store, "after").as_deref(), Some("2"));
+        // The panicked write's transaction was rolled back, not left open or committed.
+        assert_eq!(meta_value(&store, "half_done"), None);
+    }
+
+    #[test]
+    fn a_read_past_its_budget_is_stopped_by_sqlite() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = OpenOptions {
+            seed_if_new: false,
+            read_budget: Duration::from_millis(20),
+            ..OpenOptions::default()
+        };
+        let store = Store::open(&dir.path().join("budget.db"), &options).expect("open");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let expensive = runtime.block_on(store.read(|session| {
+            Ok(session.connection().query_row(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000)
+                 SELECT count(*) FROM n",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        }));
+        assert!(
+            matches!(expensive, Err(StoreError::BudgetExceeded { budget_ms: 20 })),
+            "{expensive:?}"
+        );
+        // The connection goes back to the pool without the handler: a cheap read is fine,
+        // and so is an unbudgeted one.
+        let cheap = runtime.block_on(store.read(|session| session.setting("nothing")));
+        assert!(matches!(cheap, Ok(None)), "{cheap:?}");
+        assert_eq!(meta_value(&store, "nothing"), None);
+    }
 }

@@ -82,7 +82,13 @@ impl Store {
             )?;
             let seq = tx.last_insert_rowid();
             if let Some(submission) = new.approves
-                && !super::submissions::decide(&tx, submission, "approved", None, &audit.actor.name)?
+                && !super::submissions::decide(
+                    &tx,
+                    submission,
+                    "approved",
+                    None,
+                    &audit.actor.name,
+                )?
             {
                 return Err(StoreError::InvalidData {
                     dataset: "(submissions)".into(),

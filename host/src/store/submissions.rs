@@ -71,7 +71,13 @@ impl Store {
             tx.execute(
                 "INSERT INTO _logam_submissions(submitter, sha256, component, status, report, \
                  created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
-                params![submitter.name, sha256, component, report.to_string(), now_utc()],
+                params![
+                    submitter.name,
+                    sha256,
+                    component,
+                    report.to_string(),
+                    now_utc()
+                ],
             )?;
             let id = tx.last_insert_rowid();
             let submission = tx.query_row(

@@ -116,48 +116,53 @@ pub async fn page(
 ) -> Result<Response, ApiError> {
     let store = app.store.clone();
     let gathered = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-            let setting = store.read_blocking(|s| s.setting("sources_dataset"))?;
-            let datasets = store.read_blocking(|s| s.datasets(false))?;
-            // A database without a sources dataset (one made by `logam gen`, or one the office
-            // has not filled yet) has a sources page that says so.
-            let Some(sources_meta) = setting
-                .and_then(|id| datasets.iter().find(|d| d.id == id).cloned())
-            else {
-                return Ok(None);
+        let setting = store.read_blocking(|s| s.setting("sources_dataset"))?;
+        let datasets = store.read_blocking(|s| s.datasets(false))?;
+        // A database without a sources dataset (one made by `logam gen`, or one the office
+        // has not filled yet) has a sources page that says so.
+        let Some(sources_meta) =
+            setting.and_then(|id| datasets.iter().find(|d| d.id == id).cloned())
+        else {
+            return Ok(None);
+        };
+        let sources = rows_of(&store, &sources_meta)?;
+        // source id → dataset id → rows citing it
+        let mut by_source: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
+        let mut all_rows: HashMap<String, Vec<Row>> = HashMap::new();
+        let mut conflict_sets = Vec::new();
+        for meta in &datasets {
+            let Some(column) = &meta.source_column else {
+                continue;
             };
-            let sources = rows_of(&store, &sources_meta)?;
-            // source id → dataset id → rows citing it
-            let mut by_source: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
-            let mut all_rows: HashMap<String, Vec<Row>> = HashMap::new();
-            let mut conflict_sets = Vec::new();
-            for meta in &datasets {
-                let Some(column) = &meta.source_column else {
-                    continue;
-                };
-                if meta.id == sources_meta.id || meta.row_count > LISTED_ROWS {
-                    continue;
-                }
-                let rows = rows_of(&store, meta)?;
-                for row in &rows {
-                    let id = value(row, column).to_string();
-                    by_source
-                        .entry(id)
-                        .or_default()
-                        .entry(meta.id.clone())
-                        .or_default()
-                        .push(row.clone());
-                }
-                all_rows.insert(meta.id.clone(), rows);
-                let queries = store.read_blocking(|s| s.queries(&meta.id))?;
-                if let Some(q) = queries.iter().find(|q| q.name == CONFLICT_QUERY) {
-                    conflict_sets
-                        .push((conflicts(&store, meta, &q.sql)?, all_rows[&meta.id].clone()));
-                }
+            if meta.id == sources_meta.id || meta.row_count > LISTED_ROWS {
+                continue;
             }
-            Ok(Some((sources_meta, sources, by_source, conflict_sets, datasets)))
-        })
-        .await
-        .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))??;
+            let rows = rows_of(&store, meta)?;
+            for row in &rows {
+                let id = value(row, column).to_string();
+                by_source
+                    .entry(id)
+                    .or_default()
+                    .entry(meta.id.clone())
+                    .or_default()
+                    .push(row.clone());
+            }
+            all_rows.insert(meta.id.clone(), rows);
+            let queries = store.read_blocking(|s| s.queries(&meta.id))?;
+            if let Some(q) = queries.iter().find(|q| q.name == CONFLICT_QUERY) {
+                conflict_sets.push((conflicts(&store, meta, &q.sql)?, all_rows[&meta.id].clone()));
+            }
+        }
+        Ok(Some((
+            sources_meta,
+            sources,
+            by_source,
+            conflict_sets,
+            datasets,
+        )))
+    })
+    .await
+    .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))??;
     let Some((sources_meta, sources, by_source, conflict_sets, datasets)) = gathered else {
         let body = html! {
             h1 { (lang.pick("Sumber data", "Data sources")) }

@@ -242,11 +242,17 @@ pub(super) fn prepare(
     }
 
     store.read_blocking(|session| {
-        check_database(session.connection(), &meta, &typed, options.mode, &mut problems)
-            .map_err(|e| match e {
-                ImportError::Store(store) => store,
-                other => StoreError::Task(other.to_string()),
-            })
+        check_database(
+            session.connection(),
+            &meta,
+            &typed,
+            options.mode,
+            &mut problems,
+        )
+        .map_err(|e| match e {
+            ImportError::Store(store) => store,
+            other => StoreError::Task(other.to_string()),
+        })
     })?;
     if problems.count > 0 {
         return Err(ImportError::Rejected {
@@ -459,7 +465,6 @@ pub(super) fn commit(
     tx.commit()?;
     Ok(report)
 }
-
 
 /// The sources the rows name, checked again against the sources dataset as it is now.
 fn recheck_sources(

@@ -115,8 +115,11 @@ fn main() {
     let host = PluginHost::start(store.clone(), PluginConfig::default()).expect("plugin host");
     for file in ["bench_trivial.wasm", "bench_sum.wasm"] {
         let bytes = std::fs::read(components.join(file)).expect("component");
-        host.install(file, &bytes, Source::Admin, "bench")
-            .expect("install");
+        let bench = logam::store::Actor::new("bench", "cli");
+        host.install(file, &bytes, Source::Admin, "bench", None, &|plugin, _| {
+            bench.audit("plugin.install", plugin.id.clone(), serde_json::json!({}))
+        })
+        .expect("install");
     }
 
     // 1. Instantiate + call.

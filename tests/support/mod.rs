@@ -9,6 +9,12 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_logam");
 
+/// The binary servers are started from: `LOGAM_BIN` when set (the soak runs a release build
+/// from a debug test), else the one this test was built with.
+pub fn binary() -> String {
+    std::env::var("LOGAM_BIN").unwrap_or_else(|_| BIN.to_string())
+}
+
 pub struct Server {
     pub url: String,
     pub db: PathBuf,
@@ -37,6 +43,26 @@ impl Server {
         server
     }
 
+    /// [`Server::generated`] with extra `serve` flags.
+    pub fn generated_with(rows: u64, args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("gen.db");
+        generate(&db, rows);
+        let mut server = Server::start_with(&db, args, &[]);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// `host:port` of the server, for raw sockets.
+    pub fn authority(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// The server's resident memory now, in KiB (Linux `/proc`).
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.pid())
+    }
+
     /// A server on `db` (created and seeded if missing).
     pub fn start(db: &Path) -> Server {
         Server::start_with(db, &[], &[])
@@ -54,7 +80,7 @@ impl Server {
 
     /// A server on `db` with extra `serve` flags and environment variables.
     pub fn start_with(db: &Path, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(binary())
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(args)
@@ -142,9 +168,19 @@ impl Drop for Server {
     }
 }
 
+/// Resident memory of a process, in KiB (`VmRSS` in `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS")
+}
+
 /// Writes a synthetic database with `logam gen`.
 pub fn generate(db: &Path, rows: u64) {
-    let output = Command::new(BIN)
+    let output = Command::new(binary())
         .args(["gen", "--rows", &rows.to_string(), "--db"])
         .arg(db)
         .output()

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::plugins::plugin_json;
-use crate::http::auth::{Caller, audit};
+use crate::http::auth::Caller;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::Source;
 
@@ -58,23 +58,30 @@ pub async fn install(
 ) -> Result<Response, ApiError> {
     let body = super::upload::upload_body(&app, body)?;
     let plugins = app.plugins.clone();
-    let by = caller.name.clone();
-    let installed =
-        tokio::task::spawn_blocking(move || plugins.install("upload", &body, Source::Admin, &by))
-            .await
-            .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
-    audit(
-        &app,
-        &caller,
-        "plugin.install",
-        installed.plugin.id.clone(),
-        json!({
-            "version": installed.plugin.version,
-            "sha256": installed.plugin.sha256,
-            "changed": installed.changed,
-        }),
-    )
-    .await;
+    let (by, actor) = (caller.name.clone(), caller.actor());
+    // The audit row is written in the install's own transaction.
+    let installed = tokio::task::spawn_blocking(move || {
+        plugins.install(
+            "upload",
+            &body,
+            Source::Admin,
+            &by,
+            None,
+            &|plugin, changed| {
+                actor.audit(
+                    "plugin.install",
+                    plugin.id.clone(),
+                    json!({
+                        "version": plugin.version,
+                        "sha256": plugin.sha256,
+                        "changed": changed,
+                    }),
+                )
+            },
+        )
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
     let status = if installed.changed {
         StatusCode::CREATED
     } else {
@@ -98,11 +105,37 @@ pub async fn act(
 ) -> Result<Response, ApiError> {
     let plugins = app.plugins.clone();
     let action_name = action.clone();
-    let plugin = tokio::task::spawn_blocking(move || match action_name.as_str() {
-        "disable" => Ok(Some(plugins.set_enabled(&id, false)?)),
-        "enable" => Ok(Some(plugins.set_enabled(&id, true)?)),
-        "rollback" => Ok(Some(plugins.rollback(&id)?)),
-        _ => Ok::<_, crate::plugins::PluginError>(None),
+    let actor = caller.actor();
+    // Each action writes its audit row in its own transaction, naming the version that is
+    // current afterwards.
+    let plugin = tokio::task::spawn_blocking(move || {
+        let toggled = |enabled: bool| {
+            let action = if enabled {
+                "plugin.enable"
+            } else {
+                "plugin.disable"
+            };
+            let actor = &actor;
+            move |plugin: &crate::plugins::Plugin| {
+                actor.audit(
+                    action,
+                    plugin.id.clone(),
+                    json!({ "version": plugin.version, "sha256": plugin.sha256 }),
+                )
+            }
+        };
+        match action_name.as_str() {
+            "disable" => Ok(Some(plugins.set_enabled(&id, false, &toggled(false))?)),
+            "enable" => Ok(Some(plugins.set_enabled(&id, true, &toggled(true))?)),
+            "rollback" => Ok(Some(plugins.rollback(&id, &|version, sha256| {
+                actor.audit(
+                    "plugin.rollback",
+                    id.clone(),
+                    json!({ "version": version, "sha256": sha256 }),
+                )
+            })?)),
+            _ => Ok::<_, crate::plugins::PluginError>(None),
+        }
     })
     .await
     .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))??;
@@ -112,18 +145,5 @@ pub async fn act(
             action.chars().take(40).collect::<String>()
         )));
     };
-    let audited = match action.as_str() {
-        "disable" => "plugin.disable",
-        "enable" => "plugin.enable",
-        _ => "plugin.rollback",
-    };
-    audit(
-        &app,
-        &caller,
-        audited,
-        plugin.id.clone(),
-        json!({ "version": plugin.version, "sha256": plugin.sha256 }),
-    )
-    .await;
     Ok(axum::Json(json!({ "plugin": plugin_json(&plugin, &app.plugins) })).into_response())
 }

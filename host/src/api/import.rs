@@ -16,8 +16,9 @@ use serde_json::json;
 use crate::http::auth::Caller;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
+use crate::store::{DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE};
 
-/// Who the revision names until accounts exist (the accounts work replaces this).
+/// Who the revision names until the caller is known.
 const AUTHOR: &str = "admin-token";
 
 fn bad_parameter(message: String, hint: &str) -> ApiError {
@@ -223,22 +224,17 @@ pub async fn import(
     let mut options = options(query.as_deref(), &headers)?;
     // The revision names who imported it.
     options.author = caller.name.clone();
-    let dry_run = options.dry_run;
     let body = body.map_err(|r| body_error(r, app.max_import_bytes))?;
     let store = app.store.clone();
-    let target = dataset.clone();
-    let result =
-        tokio::task::spawn_blocking(move || store.import_blocking(&dataset, &body, &options))
-            .await
-            .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?;
+    let actor = caller.actor();
+    // The audit row is written by the store in the import's own transaction.
+    let result = tokio::task::spawn_blocking(move || {
+        store.import_blocking(&dataset, &body, &options, &actor)
+    })
+    .await
+    .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?;
     match result {
-        Ok(report) => {
-            if !dry_run {
-                let detail = serde_json::to_value(&report).unwrap_or_default();
-                crate::http::auth::audit(&app, &caller, "dataset.import", target, detail).await;
-            }
-            Ok(Json(report).into_response())
-        }
+        Ok(report) => Ok(Json(report).into_response()),
         Err(err) => Ok(import_error(err)),
     }
 }
@@ -255,29 +251,26 @@ pub async fn create(
         Err(err) => return Ok(import_error(err)),
     };
     let store = app.store.clone();
-    let author = caller.name.clone();
+    let actor = caller.actor();
     let meta = store
-        .write(move |conn| crate::store::import::create_dataset(conn, &text, &author))
+        .write(move |conn| crate::store::import::create_dataset(conn, &text, &actor))
         .await?;
-    crate::http::auth::audit(
-        &app,
-        &caller,
-        "dataset.create",
-        meta.id.clone(),
-        serde_json::json!({"revision": meta.revision, "columns": meta.columns.len()}),
-    )
-    .await;
     Ok((StatusCode::CREATED, Json(meta)).into_response())
 }
 
-/// `GET /api/datasets/{id}/changes?from=A&to=B`.
+/// `GET /api/datasets/{id}/changes?from=A&to=B[&_size=N][&_next=TOKEN]`: one page of the
+/// changes (keyset over the touched keys), with `next_url` to the following page.
 pub async fn changes(
     State(app): State<AppState>,
     PathParams(dataset): PathParams<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let mut from = None;
     let mut to = None;
+    let mut size = DEFAULT_CHANGES_PAGE;
+    let mut next = None;
     for (key, value) in pairs(query.as_deref())? {
         let number = || {
             value.parse::<i64>().map_err(|_| {
@@ -290,10 +283,23 @@ pub async fn changes(
         match key.as_str() {
             "from" => from = Some(number()?),
             "to" => to = Some(number()?),
+            "_size" => size = value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_CHANGES_PAGE).contains(n))
+                .ok_or_else(|| {
+                    bad_parameter(
+                        format!(
+                            "`_size`: {value:?} is not a whole number from 1 to {MAX_CHANGES_PAGE}"
+                        ),
+                        "the page holds the changes of _size keys; follow next_url for more",
+                    )
+                })?,
+            "_next" => next = Some(value.chars().take(2000).collect::<String>()),
             other => {
                 return Err(bad_parameter(
                     format!("`{other}` is not a parameter of changes"),
-                    "the parameters are from and to",
+                    "the parameters are from, to, _size and _next",
                 ));
             }
         }
@@ -307,8 +313,28 @@ pub async fn changes(
                 Some(from) => from,
                 None => session.revision_before(&dataset, to)?,
             };
-            session.changes(&dataset, from, to)
+            session.changes(&dataset, from, to, size, next.as_deref())
         })
         .await?;
-    Ok(Json(changes).into_response())
+    let next_url = changes.next.as_ref().map(|token| {
+        let kept: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(
+                form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+                    .filter(|(k, _)| k != "_next" && k != "from" && k != "to"),
+            )
+            .append_pair("from", &changes.from.to_string())
+            .append_pair("to", &changes.to.to_string())
+            .append_pair("_next", token)
+            .finish();
+        format!(
+            "{}{}?{kept}",
+            crate::http::public_base(&headers),
+            uri.path()
+        )
+    });
+    let mut body = serde_json::to_value(&changes).unwrap_or_default();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("next_url".into(), json!(next_url));
+    }
+    Ok(Json(body).into_response())
 }

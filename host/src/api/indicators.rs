@@ -161,16 +161,20 @@ pub async fn show(
             };
             let plugins = app.plugins.clone();
             let produced = result.clone();
-            let fresh = export::run_export(exporter, move |emitter: &mut export::Emitter<()>| {
-                let mut schema = schema;
-                if emitter.wants_table() {
-                    schema.table = std::sync::Arc::new(plugins.describe_result(&produced)?);
-                }
-                if emitter.start((), &schema).is_continue() {
-                    let _ = emitter.batch(&produced.batch);
-                }
-                Ok(())
-            })
+            let fresh = export::run_export(
+                exporter,
+                app.drain,
+                move |emitter: &mut export::Emitter<()>| {
+                    let mut schema = schema;
+                    if emitter.wants_table() {
+                        schema.table = std::sync::Arc::new(plugins.describe_result(&produced)?);
+                    }
+                    if emitter.start((), &schema).is_continue() {
+                        let _ = emitter.batch(&produced.batch);
+                    }
+                    Ok(())
+                },
+            )
             .await?;
             let body = match fresh {
                 crate::store::Fresh::Modified(((), body)) => body,

@@ -119,12 +119,34 @@ pub fn token_routes(state: &AppState) -> Router<AppState> {
     admin.merge(accounts).merge(data_admin)
 }
 
+/// `/healthz`: whether the database can be read, on the health check's own connection (never
+/// a pooled one, so it answers however busy the readers are), and how much capacity is in use.
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
-    app.store.read(|session| session.catalog_version()).await?;
+    let store = app.store.clone();
+    let healthy = tokio::task::spawn_blocking(move || store.health_blocking())
+        .await
+        .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?;
+    if !healthy {
+        return Err(ApiError::unavailable(
+            "database_unavailable",
+            "the database cannot be read",
+            5,
+        ));
+    }
+    let capacity = app.store.capacity();
+    let (exports, export_slots) = app.export_limiter.usage();
+    let body = json!({
+        "status": "ok",
+        "capacity": {
+            "readers": {"in_use": capacity.readers_in_use, "size": capacity.readers},
+            "export_readers": {"in_use": capacity.export_readers_in_use, "size": capacity.export_readers},
+            "exports": {"running": exports, "limit": export_slots},
+        }
+    });
     // A health check must reach the server every time.
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
-        Json(json!({"status": "ok"})),
+        Json(body),
     )
         .into_response())
 }

@@ -325,11 +325,17 @@ fn error_response(status: u16) -> ApiResponse {
         405 => "Method not allowed (the `Allow` header lists the methods).",
         413 => "The request body is too large.",
         415 => "The request body's media type is not supported.",
-        422 => "An indicator or exporter plugin refused the request.",
-        429 => "This client already has statements running (`Retry-After` says when to retry).",
+        422 => {
+            "A plugin refused the request, or the read ran past its budget of database time (`read_budget_exceeded`: ask for less work)."
+        }
+        429 => {
+            "This client is over a limit: requests per minute, statements or downloads in flight (`Retry-After` says when to retry)."
+        }
         500 => "The server failed; details are in its log, not in the answer.",
         502 => "A plugin failed or overran a limit of its sandbox.",
-        503 => "The database is busy (`Retry-After` may say when to retry).",
+        503 => {
+            "The server is at capacity (every reader or download slot in use) or the database is busy; `Retry-After` says when to retry."
+        }
         504 => "A plugin or the request as a whole ran out of time.",
         _ => "Error.",
     };
@@ -524,7 +530,9 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
             "health",
             "meta",
             "Kesehatan / health check",
-            "200 when the database answers. Never cached (`Cache-Control: no-store`).",
+            "200 when the database answers, with how much capacity is in use (readers for \
+             pages, readers and slots for downloads). Answered on a connection of its own, so \
+             it never waits for a busy pool. Never cached (`Cache-Control: no-store`).",
         )
         .ok(ResponseBuilder::new()
             .description("The service and its database answer.")
@@ -647,7 +655,8 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
             "datasets",
             "Perubahan antar revisi / changes between revisions",
             "Rows added, removed and changed (before and after) from revision `from` to \
-             revision `to` (global revision numbers; at most 10000 rows per list).",
+             revision `to` (global revision numbers), one page of touched keys at a time in key \
+             order: follow `next_url` until it is null.",
         )
         .params([
             dataset_id(),
@@ -661,12 +670,22 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
                 json!({"type": "integer", "minimum": 0}),
                 "The later revision. Default: the dataset's current revision.",
             ),
+            query(
+                "_size",
+                json!({"type": "integer", "minimum": 1, "maximum": 10000}),
+                "Touched keys per page (default 1000).",
+            ),
+            query(
+                "_next",
+                json!({"type": "string"}),
+                "The `next` token of the previous page (same `from` and `to`).",
+            ),
         ])
         .ok(json_response(
             "The changes.",
             schema(json!({
                 "type": "object",
-                "required": ["dataset", "from", "to", "added", "removed", "changed", "truncated"],
+                "required": ["dataset", "from", "to", "added", "removed", "changed", "truncated", "next", "next_url"],
                 "properties": {
                     "dataset": {"type": "string"},
                     "from": {"type": "integer"},
@@ -674,7 +693,9 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
                     "added": {"type": "array", "items": {"type": "object"}},
                     "removed": {"type": "array", "items": {"type": "object"}},
                     "changed": {"type": "array", "items": {"type": "object"}},
-                    "truncated": {"type": "boolean"}
+                    "truncated": {"type": "boolean"},
+                    "next": {"type": ["string", "null"]},
+                    "next_url": {"type": ["string", "null"]}
                 }
             })),
         ))
@@ -697,7 +718,7 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
         .params(page_params)
         .ok(json_response("A page.", reference("RowsPage")))
         .cached()
-        .errors(&[400, 404, 500, 503])),
+        .errors(&[400, 404, 422, 500, 503])),
     );
 
     let mut export_params = vec![
@@ -733,7 +754,7 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
         .params(export_params)
         .ok(download_response(&live.formats_for(false)))
         .cached()
-        .errors(&[400, 404, 422, 500, 502, 503, 504])),
+        .errors(&[400, 404, 422, 429, 500, 502, 503, 504])),
     );
     add(
         "/api/datasets/{id}/rows/{key}",
@@ -754,7 +775,7 @@ fn open_paths(live: &Live) -> Vec<(String, PathItem)> {
         ])
         .ok(json_response("The row.", reference("Row")))
         .cached()
-        .errors(&[400, 404, 500, 503])),
+        .errors(&[400, 404, 422, 500, 503])),
     );
 
     add(
@@ -1338,7 +1359,10 @@ fn component_schemas() -> Vec<(&'static str, Value)> {
         ("Bilingual", bilingual),
         (
             "Health",
-            json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}}),
+            json!({"type": "object", "required": ["status"], "properties": {
+                "status": {"type": "string", "enum": ["ok"]},
+                "capacity": {"type": "object"}
+            }}),
         ),
         (
             "Index",

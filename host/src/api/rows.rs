@@ -12,12 +12,13 @@ use crate::http::download::{
     Format, Target, find_format, set_download_headers, split_exporter_params,
 };
 use crate::http::params::{self, Mode};
-use crate::http::{ApiError, AppState, PathParams};
+use crate::http::{ApiError, AppState, ClientAddr, PathParams};
 use crate::store::{Fresh, Page};
 
 /// `rows` is a JSON page; `rows.EXT` is the whole result in format EXT.
 pub async fn rows(
     State(app): State<AppState>,
+    client: ClientAddr,
     PathParams((dataset, resource)): PathParams<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -26,7 +27,7 @@ pub async fn rows(
     match resource.strip_prefix("rows") {
         Some("") => page(app, dataset, query, headers, uri).await,
         Some(ext) if ext.starts_with('.') => {
-            export(app, dataset, &ext[1..], query, headers, uri).await
+            export(app, client, dataset, &ext[1..], query, headers, uri).await
         }
         _ => Err(ApiError::not_found(format!(
             "/api/datasets/{dataset}/{resource} is not an endpoint"
@@ -142,6 +143,7 @@ fn push_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
 
 async fn export(
     app: AppState,
+    client: ClientAddr,
     dataset: String,
     extension: &str,
     query: Option<String>,
@@ -185,7 +187,14 @@ async fn export(
         }
     };
     let known = client_state(&headers, &key);
-    match export::export_dataset(&app.store, dataset, request, known, exporter).await? {
+    // The slot is taken last, once the request is known to be valid, and travels with the
+    // export's producer: it is free again the moment the export stops, however it stops.
+    let slot = app.export_limiter.acquire(client.bucket())?;
+    match export::export_dataset(
+        &app.store, dataset, request, known, exporter, app.drain, slot,
+    )
+    .await?
+    {
         Fresh::NotModified(state) => Ok(not_modified(state, &key)),
         Fresh::Modified((head, body)) => {
             let mut response = Body::from_stream(body).into_response();

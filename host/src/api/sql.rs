@@ -3,7 +3,6 @@
 //! requests, limits each client's concurrent statements and shapes responses.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -30,6 +29,9 @@ use crate::store::{
 pub const MAX_JSON_ROWS: usize = 1000;
 /// Largest POST body.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Most bytes of rows in a JSON result: 1000 rows of values built up to SQLite's 1 MB value
+/// limit would otherwise be a gigabyte held in memory. Past it the result is `truncated`.
+pub const MAX_JSON_BYTES: usize = 8 << 20;
 
 /// Sets its flag when dropped unless disarmed. The handler's future is dropped when nobody
 /// waits for it any more (an HTTP/2 stream reset, a server shutting down; hyper does not always
@@ -270,7 +272,7 @@ struct Delivery {
 
 async fn respond(
     app: AppState,
-    client: IpAddr,
+    client: ClientAddr,
     request: SqlRequest,
     delivery: Delivery,
     headers: &HeaderMap,
@@ -281,7 +283,7 @@ async fn respond(
         cache_key,
         filename,
     } = delivery;
-    let permit = app.sql_limiter.acquire(client)?;
+    let permit = app.sql_limiter.acquire(client.bucket())?;
     let known = client_state(headers, &cache_key);
     match output {
         Output::Json => {
@@ -296,6 +298,7 @@ async fn respond(
                 let keys = std::cell::OnceCell::new();
                 let mut head_seen = None;
                 let mut rows = 0usize;
+                let mut cut = false;
                 let summary = store.sql_blocking(
                     &request,
                     |head| {
@@ -309,6 +312,10 @@ async fn respond(
                     |batch| {
                         if let Some(keys) = keys.get() {
                             for row in 0..batch.len() {
+                                if out.len() > MAX_JSON_BYTES {
+                                    cut = true;
+                                    return ControlFlow::Break(());
+                                }
                                 if rows > 0 {
                                     out.push(b',');
                                 }
@@ -319,6 +326,10 @@ async fn respond(
                         ControlFlow::Continue(())
                     },
                 )?;
+                let summary = crate::store::SqlSummary {
+                    rows: rows as u64,
+                    truncated: summary.truncated || cut,
+                };
                 Ok::<_, crate::store::StoreError>((head_seen, keys.get().is_some(), out, summary))
             })
             .await
@@ -362,8 +373,10 @@ async fn respond(
             )
             .ok_or_else(|| ApiError::not_found(format!("no exporter for .{extension}")))?;
             let store = app.store.clone();
-            let fresh =
-                export::run_export(exporter, move |emitter: &mut export::Emitter<SqlHead>| {
+            let fresh = export::run_export(
+                exporter,
+                app.drain,
+                move |emitter: &mut export::Emitter<SqlHead>| {
                     let _permit = permit;
                     let emitter = std::cell::RefCell::new(emitter);
                     store
@@ -381,8 +394,9 @@ async fn respond(
                         )
                         .map(|_| ())
                         .map_err(export::ExportError::from)
-                })
-                .await?;
+                },
+            )
+            .await?;
             match fresh {
                 Fresh::NotModified(state) => Ok(not_modified(state, &cache_key)),
                 Fresh::Modified((head, body)) => {
@@ -405,8 +419,9 @@ fn cacheable(response: Response, state: crate::store::DatasetState, cache_key: &
 }
 
 fn with_retry_after(mut response: Response) -> Response {
-    if response.status() == StatusCode::TOO_MANY_REQUESTS
-        || response.status() == StatusCode::SERVICE_UNAVAILABLE
+    if (response.status() == StatusCode::TOO_MANY_REQUESTS
+        || response.status() == StatusCode::SERVICE_UNAVAILABLE)
+        && !response.headers().contains_key(RETRY_AFTER)
     {
         response
             .headers_mut()
@@ -419,7 +434,7 @@ macro_rules! sql_route {
     ($get:ident, $post:ident, $ext:expr) => {
         pub async fn $get(
             State(app): State<AppState>,
-            ClientAddr(client): ClientAddr,
+            client: ClientAddr,
             RawQuery(query): RawQuery,
             headers: HeaderMap,
             uri: Uri,
@@ -442,7 +457,7 @@ macro_rules! sql_route {
 
         pub async fn $post(
             State(app): State<AppState>,
-            ClientAddr(client): ClientAddr,
+            client: ClientAddr,
             RawQuery(query): RawQuery,
             headers: HeaderMap,
             body: Result<Bytes, BytesRejection>,
@@ -503,7 +518,7 @@ pub async fn canned_list(
 
 pub async fn canned_run(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: ClientAddr,
     PathParams((dataset, name)): PathParams<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::plugins::plugin_json;
 use super::upload::upload_body;
-use crate::http::auth::{Caller, audit};
+use crate::http::auth::Caller;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::{CheckReport, PluginError, Source};
 use crate::store::{Role, StoreError, Submission};
@@ -60,14 +60,16 @@ pub async fn submit(
         Ok(report) => report_json(&report),
         Err(err @ (PluginError::Engine(_) | PluginError::Store(_))) => return Err(err.into()),
         Err(err) => {
-            audit(
-                &app,
-                &caller,
+            // Nothing is stored for a refusal, so its audit row is the only write.
+            let store = app.store.clone();
+            let row = caller.actor().audit(
                 "submission.refused",
                 sha256.clone(),
                 json!({ "code": err.code(), "reason": err.to_string() }),
-            )
-            .await;
+            );
+            tokio::task::spawn_blocking(move || store.audit(&row))
+                .await
+                .map_err(task_failed)??;
             let report = json!({
                 "accepted": false,
                 "code": err.code(),
@@ -91,22 +93,15 @@ pub async fn submit(
         }
     };
     let store = app.store.clone();
-    let submitter = caller.name.clone();
+    let submitter = caller.actor();
     let stored_report = report.clone();
     let digest = sha256.clone();
+    let detail = json!({ "sha256": sha256, "plugin": report["id"], "version": report["manifest"]["version"] });
     let submission = tokio::task::spawn_blocking(move || {
-        store.add_submission(&submitter, &digest, &body, &stored_report)
+        store.add_submission(&submitter, &digest, &body, &stored_report, detail)
     })
     .await
     .map_err(task_failed)??;
-    audit(
-        &app,
-        &caller,
-        "submission.create",
-        submission.id.to_string(),
-        json!({ "sha256": sha256, "plugin": report["id"], "version": report["manifest"]["version"] }),
-    )
-    .await;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(json!({ "submission": submission })),
@@ -186,29 +181,33 @@ pub async fn approve(
         return Err(not_pending(&submission));
     }
     let (plugins, store) = (app.plugins.clone(), app.store.clone());
-    let (sub_id, by) = (submission.id, caller.name.clone());
+    let (sub_id, by, actor) = (submission.id, caller.name.clone(), caller.actor());
+    let submitter = submission.submitter.clone();
+    // The install, the decision and the audit row are one transaction.
     let installed = tokio::task::spawn_blocking(move || {
         let bytes = store.submission_component(sub_id)?;
-        let installed =
-            plugins.install(&format!("submission-{sub_id}"), &bytes, Source::Admin, &by)?;
-        store.decide_submission(sub_id, "approved", None, &by)?;
-        Ok::<_, PluginError>(installed)
+        plugins.install(
+            &format!("submission-{sub_id}"),
+            &bytes,
+            Source::Admin,
+            &by,
+            Some(sub_id),
+            &|plugin, _changed| {
+                actor.audit(
+                    "submission.approve",
+                    sub_id.to_string(),
+                    json!({
+                        "plugin": plugin.id,
+                        "version": plugin.version,
+                        "sha256": plugin.sha256,
+                        "submitter": submitter,
+                    }),
+                )
+            },
+        )
     })
     .await
     .map_err(task_failed)??;
-    audit(
-        &app,
-        &caller,
-        "submission.approve",
-        submission.id.to_string(),
-        json!({
-            "plugin": installed.plugin.id,
-            "version": installed.plugin.version,
-            "sha256": installed.plugin.sha256,
-            "submitter": submission.submitter,
-        }),
-    )
-    .await;
     let submission = visible(&app, &caller, &id).await?;
     Ok(axum::Json(json!({
         "submission": submission,
@@ -248,23 +247,20 @@ pub async fn reject(
         return Err(not_pending(&submission));
     }
     let store = app.store.clone();
-    let (sub_id, by, why) = (submission.id, caller.name.clone(), reason.clone());
+    let (sub_id, why) = (submission.id, reason.clone());
+    let row = caller.actor().audit(
+        "submission.reject",
+        submission.id.to_string(),
+        json!({ "reason": reason, "submitter": submission.submitter }),
+    );
     let decided = tokio::task::spawn_blocking(move || {
-        store.decide_submission(sub_id, "rejected", Some(&why), &by)
+        store.decide_submission(sub_id, "rejected", Some(&why), &row)
     })
     .await
     .map_err(task_failed)??;
     if !decided {
         return Err(not_pending(&submission));
     }
-    audit(
-        &app,
-        &caller,
-        "submission.reject",
-        submission.id.to_string(),
-        json!({ "reason": reason, "submitter": submission.submitter }),
-    )
-    .await;
     let submission = visible(&app, &caller, &id).await?;
     Ok(axum::Json(json!({ "submission": submission })).into_response())
 }

@@ -4,11 +4,11 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use super::ImportArgs;
+use super::{ImportArgs, operator};
 use crate::store::{OpenOptions, Store, synthetic};
 
-/// `logam import`: the same store call as the HTTP import; prints the report as JSON, or the
-/// problems, and fails on the latter.
+/// `logam import`: the same store call as the HTTP import (audited as the shell's user);
+/// prints the report as JSON, or the problems, and fails on the latter.
 pub fn import_file(args: ImportArgs) -> anyhow::Result<()> {
     use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
     let bytes =
@@ -39,11 +39,11 @@ pub fn import_file(args: ImportArgs) -> anyhow::Result<()> {
         delimiter,
         decimal_comma: args.decimal.as_deref().map(|d| d == "comma"),
         message: args.message,
-        author: "logam import (command line)".into(),
+        author: operator().name,
     };
     let store = Store::open(&args.db, &OpenOptions::default())
         .with_context(|| format!("opening {}", args.db.display()))?;
-    match store.import_blocking(&args.dataset, &bytes, &options) {
+    match store.import_blocking(&args.dataset, &bytes, &options, &operator()) {
         Ok(report) => {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
@@ -89,9 +89,8 @@ pub fn create_dataset(file: &Path, db: &Path) -> anyhow::Result<()> {
         .to_string();
     let store = Store::open(db, &OpenOptions::default())
         .with_context(|| format!("opening {}", db.display()))?;
-    let meta = store.write_blocking(|conn| {
-        crate::store::import::create_dataset(conn, &text, "logam dataset create")
-    })?;
+    let meta = store
+        .write_blocking(|conn| crate::store::import::create_dataset(conn, &text, &operator()))?;
     println!(
         "logam: created dataset {} (revision {}) in {}",
         meta.id,

@@ -89,7 +89,88 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, env = "LOGAM_MAX_IMPORT_MIB")]
     pub max_import_mib: usize,
     #[command(flatten)]
+    pub capacity: CapacityArgs,
+    #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+/// What the public may hold of the server at once, and what one request may cost. README's
+/// "Limits" section says what a client sees at each.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CapacityArgs {
+    /// Database readers for pages, single rows, metadata, catalogs and the HTML pages
+    /// (default: twice the cores, 2 to 16). Downloads never take one.
+    #[arg(long, env = "LOGAM_READERS")]
+    pub readers: Option<u32>,
+    /// Whole-result downloads (rows.csv, rows.json, ...) running at once, in total; each has
+    /// a reader of its own apart from the pages' (default: twice the cores, 2 to 16). Past it:
+    /// 503 `exports_busy` with Retry-After.
+    #[arg(long, env = "LOGAM_MAX_EXPORTS")]
+    pub max_exports: Option<u32>,
+    /// Downloads one client may run at once. Past it: 429 `too_many_exports`.
+    #[arg(long, default_value_t = 2, env = "LOGAM_MAX_EXPORTS_PER_CLIENT")]
+    pub max_exports_per_client: usize,
+    /// SQL statements one client may run at once. Past it: 429 `too_many_queries`.
+    #[arg(long, default_value_t = 2, env = "LOGAM_MAX_QUERIES_PER_CLIENT")]
+    pub max_queries_per_client: usize,
+    /// Connections for ad-hoc SQL, apart from the API's (default: half the cores, at least 1).
+    #[arg(long, env = "LOGAM_SQL_READERS")]
+    pub sql_readers: Option<u32>,
+    /// How long a request waits for a free reader before it is answered 503 `over_capacity`
+    /// with Retry-After, in milliseconds.
+    #[arg(long, default_value_t = 1000, env = "LOGAM_READER_WAIT_MS")]
+    pub reader_wait_ms: u64,
+    /// CPU time one page, row, count, facet or search may spend in SQLite, in milliseconds.
+    /// Past it: 422 `read_budget_exceeded`.
+    #[arg(long, default_value_t = 1000, env = "LOGAM_READ_BUDGET_MS")]
+    pub read_budget_ms: u64,
+    /// Seconds a download may go at any speed before the minimum rate applies.
+    #[arg(long, default_value_t = 10, env = "LOGAM_EXPORT_GRACE_SECS")]
+    pub export_grace_secs: u64,
+    /// The average rate, in KiB/s since it started, a download must keep after the grace
+    /// period; a client below it is cut off and its reader released.
+    #[arg(long, default_value_t = 64, env = "LOGAM_EXPORT_MIN_KIB_PER_SEC")]
+    pub export_min_kib_per_sec: u64,
+    /// A reverse proxy or CDN (address or CIDR, repeatable, or comma-separated in the
+    /// environment) whose `Forwarded` / `X-Forwarded-For` headers name the client. From any
+    /// other peer those headers are ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", env = "LOGAM_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per minute one address, and one token, may make to the token routes
+    /// (`/admin/*`, submissions); 0 turns it off. Past it: 429 `rate_limited`.
+    #[arg(
+        long,
+        default_value_t = 300,
+        env = "LOGAM_OFFICE_RATE_LIMIT_PER_MINUTE"
+    )]
+    pub office_rate_limit_per_minute: u32,
+    /// Failed authentications (missing, unknown or revoked token) per minute one address may
+    /// make; past it: 429 `too_many_failed_logins` without the token being checked.
+    #[arg(long, default_value_t = 60, env = "LOGAM_FAILED_LOGINS_PER_MINUTE")]
+    pub failed_logins_per_minute: u32,
+    /// Seconds requests in flight get to finish after SIGTERM or SIGINT; then the server
+    /// stops anyway.
+    #[arg(long, default_value_t = 10, env = "LOGAM_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: u64,
+}
+
+/// `10.0.0.0/8`, or a single address (`192.0.2.1`, `::1`).
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address or a CIDR network (10.0.0.0/8)"))
+}
+
+/// Who ran a command, for the audit log: the shell's user, as far as it says.
+pub(crate) fn operator() -> crate::store::Actor {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    crate::store::Actor::new(
+        format!("cli:{}", user.chars().take(64).collect::<String>()),
+        "cli",
+    )
 }
 
 /// `logam import`.

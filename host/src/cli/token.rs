@@ -2,19 +2,9 @@
 //! the database (there is no HTTP endpoint for them, so a stolen admin token cannot mint
 //! more). A running server on the same file sees the change on its next request.
 
-use anyhow::Context as _;
-use serde_json::json;
-
-use super::TokenCommand;
+use super::{TokenCommand, operator};
 use crate::store::{OpenOptions, Role, Store};
-
-/// Who ran the command, for the audit log: the shell's user, as far as it says.
-fn operator() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
-    format!("cli:{}", user.chars().take(64).collect::<String>())
-}
+use anyhow::Context as _;
 
 fn open(db: &std::path::Path) -> anyhow::Result<Store> {
     // Same options as `serve`: a new file is seeded here rather than left unseedable.
@@ -26,14 +16,8 @@ pub fn run(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create { name, role, db } => {
             let role = Role::parse(&role).context("--role is admin or contributor")?;
             let store = open(&db)?;
-            let token = store.create_token(&name, role)?;
-            store.audit(
-                &operator(),
-                "cli",
-                "token.create",
-                &name,
-                &json!({ "role": role.as_str() }),
-            )?;
+            // Audited in the same transaction as the new token.
+            let token = store.create_token(&name, role, &operator())?;
             eprintln!(
                 "logam: created {} token `{name}`; it is shown once and cannot be recovered",
                 role.as_str()
@@ -61,8 +45,7 @@ pub fn run(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { name, db } => {
             let store = open(&db)?;
-            store.revoke_token(&name)?;
-            store.audit(&operator(), "cli", "token.revoke", &name, &json!({}))?;
+            store.revoke_token(&name, &operator())?;
             println!("logam: revoked token `{name}`");
             Ok(())
         }

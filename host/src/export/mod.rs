@@ -8,7 +8,9 @@ mod json;
 mod stream;
 
 pub use json::{ObjectKeys, write_cell, write_row_object};
-pub use stream::{Emitter, ExportBody, ExportHead, dataset as export_dataset, run as run_export};
+pub use stream::{
+    DrainRule, Emitter, ExportBody, ExportHead, dataset as export_dataset, run as run_export,
+};
 
 use std::sync::Arc;
 

@@ -3,9 +3,16 @@
 //!
 //! A token is either the bootstrap admin token from the server's configuration or one made
 //! with `logam token create`, looked up per request so tokens created or revoked by the CLI
-//! count at once. The caller goes into the request's extensions for the handlers (and the
-//! audit log). The token is checked before the body is read, so an anonymous upload costs the
-//! server nothing.
+//! count at once, on a read-only connection (never the writer, so a wrong token is refused at
+//! once even while an import commits). The caller goes into the request's extensions for the
+//! handlers (and the audit log). The token is checked before the body is read, so an
+//! anonymous upload costs the server nothing.
+//!
+//! In front of the check, in this order: a per-address rate limit (429 `rate_limited`), and a
+//! per-address budget of failed authentications (429 `too_many_failed_logins`: once an
+//! address has used it up, its tokens are not even looked at until it refills). Behind it, a
+//! per-token rate limit (429 `rate_limited`), so one leaked or looping token cannot hold the
+//! office's endpoints for everyone.
 
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -14,14 +21,22 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::{ApiError, AppState};
-use crate::store::{Role, TokenCheck};
+use super::ratelimit::too_many;
+use super::{ApiError, AppState, ClientAddr};
+use crate::store::{Actor, Role, TokenCheck};
 
 /// Who is calling, as the auth middleware found it.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub name: String,
     pub role: Role,
+}
+
+impl Caller {
+    /// The caller as the audit log records it.
+    pub fn actor(&self) -> Actor {
+        Actor::new(self.name.clone(), self.role.as_str())
+    }
 }
 
 /// The name the bootstrap token's actions are recorded under.
@@ -93,13 +108,57 @@ async fn authenticate(app: &AppState, headers: &HeaderMap) -> Result<Caller, Res
     }
 }
 
+/// The rate limits and the failed-login budget around [`authenticate`].
+async fn admit(
+    app: &AppState,
+    client: ClientAddr,
+    headers: &HeaderMap,
+) -> Result<Caller, Response> {
+    let address = client.bucket();
+    if let Err(wait) = app.office_by_address.take(address) {
+        return Err(too_many(
+            wait,
+            "rate_limited",
+            "too many requests from this address to the office's endpoints",
+            "space the requests out",
+        ));
+    }
+    if let Err(wait) = app.auth_failures.check(address) {
+        return Err(too_many(
+            wait,
+            "too_many_failed_logins",
+            "too many requests with a missing or wrong token came from this address",
+            "check the token; nothing was changed",
+        ));
+    }
+    let caller = match authenticate(app, headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => {
+            if refusal.status() == StatusCode::UNAUTHORIZED {
+                let _ = app.auth_failures.take(address);
+            }
+            return Err(refusal);
+        }
+    };
+    if let Err(wait) = app.office_by_token.take(caller.name.clone()) {
+        return Err(too_many(
+            wait,
+            "rate_limited",
+            &format!("too many requests with the token `{}`", caller.name),
+            "space the requests out",
+        ));
+    }
+    Ok(caller)
+}
+
 /// Lets the request through only with an admin's token.
 pub async fn require_admin(
     State(app): State<AppState>,
+    client: ClientAddr,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match authenticate(&app, request.headers()).await {
+    match admit(&app, client, request.headers()).await {
         Ok(caller) if caller.role == Role::Admin => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -122,35 +181,15 @@ pub async fn require_admin(
 /// Lets the request through with any valid token (contributor or admin).
 pub async fn require_account(
     State(app): State<AppState>,
+    client: ClientAddr,
     mut request: Request,
     next: Next,
 ) -> Response {
-    match authenticate(&app, request.headers()).await {
+    match admit(&app, client, request.headers()).await {
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
         }
         Err(refusal) => refusal,
-    }
-}
-
-/// Appends to the audit log. The action has happened by now, so a failure to record it is
-/// logged loudly rather than turned into an error the client would read as "not done".
-pub async fn audit(
-    app: &AppState,
-    caller: &Caller,
-    action: &'static str,
-    target: String,
-    detail: serde_json::Value,
-) {
-    let store = app.store.clone();
-    let (actor, role) = (caller.name.clone(), caller.role.as_str());
-    let outcome =
-        tokio::task::spawn_blocking(move || store.audit(&actor, role, action, &target, &detail))
-            .await;
-    match outcome {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(error = %e, action, "the audit log could not be written"),
-        Err(e) => tracing::error!(error = %e, action, "the audit log could not be written"),
     }
 }

@@ -1,5 +1,8 @@
 //! The one error shape every endpoint answers with:
 //! `{"error": {"code": "...", "message": "...", "hint": "..."}}`.
+//!
+//! Capacity running out is never an internal error: every 503 and 429 carries `Retry-After`,
+//! and a connection pool that had nothing free within its wait is a 503, like a busy database.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -16,6 +19,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub hint: String,
+    /// Seconds for `Retry-After` (429 and 503 only).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -30,7 +35,25 @@ impl ApiError {
             code,
             message: message.into(),
             hint: hint.into(),
+            retry_after: None,
         }
+    }
+
+    /// Sets `Retry-After`.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds.max(1));
+        self
+    }
+
+    /// The server is at capacity for `what`: come back in `seconds`.
+    pub fn unavailable(code: &'static str, message: impl Into<String>, seconds: u64) -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code,
+            message,
+            format!("the server is at capacity; retry after {seconds} s (see Retry-After)"),
+        )
+        .retry_after(seconds)
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -101,7 +124,23 @@ impl From<StoreError> for ApiError {
                 "busy",
                 err.to_string(),
                 "retry in a moment",
+            )
+            .retry_after(1),
+            StoreError::Unavailable {
+                retry_after_secs, ..
+            } => ApiError::unavailable("over_capacity", err.to_string(), retry_after_secs),
+            StoreError::Pool(_) => {
+                ApiError::unavailable("over_capacity", "no database connection came free", 1)
+            }
+            StoreError::BudgetExceeded { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "read_budget_exceeded",
+                err.to_string(),
+                "ask for less work: _facet on fewer columns (or on columns with fewer distinct values), add a filter (an indexed column such as kecamatan on synthetic data), drop _count, or download the rows (.csv) and compute locally",
             ),
+            StoreError::Cancelled => {
+                ApiError::unavailable("cancelled", "the request was stopped before it finished", 1)
+            }
             StoreError::InvalidData { .. } | StoreError::DatasetExists(_) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_data",
@@ -126,7 +165,18 @@ impl IntoResponse for ApiError {
                 "hint": self.hint,
             }
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        let retry = self.retry_after.or(match self.status {
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => Some(1),
+            _ => None,
+        });
+        if let Some(seconds) = retry {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 impl From<PluginError> for ApiError {

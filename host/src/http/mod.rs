@@ -16,10 +16,10 @@ pub mod params;
 pub mod ratelimit;
 mod state;
 
-pub use admission::{SqlLimiter, SqlPermit};
+pub use admission::{ExportLimiter, ExportPermit, SqlLimiter, SqlPermit};
 pub use download::all_formats;
 pub use error::ApiError;
-pub use extract::{ClientAddr, Lang, PathParams};
+pub use extract::{ClientAddr, Lang, PathParams, TrustedProxies};
 pub use ratelimit::RateLimiter;
 pub use state::AppState;
 

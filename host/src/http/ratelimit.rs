@@ -1,16 +1,18 @@
-//! A per-client-address token bucket for the open endpoints: each address may burst up to
-//! the per-minute figure, refilled evenly over the minute. A small hand-rolled bucket rather
-//! than `governor`: it needs nothing beyond what the router already knows (`ClientAddr`),
-//! and the state is one map behind one short lock.
+//! Token buckets: each key (a client address, as [`ClientAddr`] resolves it, or a token's
+//! name) may burst up to the per-minute figure, refilled evenly over the minute. The open
+//! endpoints have one per address; the token routes one per address before the token is
+//! checked, one per token after, and one that counts failed authentications per address. A
+//! small hand-rolled bucket rather than `governor`: it needs nothing beyond what the router
+//! already knows, and the state is one map behind one short lock.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::header::RETRY_AFTER;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -21,15 +23,21 @@ const IDLE: Duration = Duration::from_secs(120);
 /// The map is swept when it holds more addresses than this.
 const SWEEP_ABOVE: usize = 10_000;
 
-#[derive(Clone, Default)]
-pub struct RateLimiter {
-    inner: Option<Arc<Limiter>>,
+#[derive(Clone)]
+pub struct RateLimiter<K = IpAddr> {
+    inner: Option<Arc<Limiter<K>>>,
 }
 
-struct Limiter {
+impl<K> Default for RateLimiter<K> {
+    fn default() -> Self {
+        RateLimiter { inner: None }
+    }
+}
+
+struct Limiter<K> {
     capacity: f64,
     per_second: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 struct Bucket {
@@ -37,7 +45,7 @@ struct Bucket {
     at: Instant,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// `0` is no limit.
     pub fn per_minute(n: u32) -> Self {
         RateLimiter {
@@ -52,7 +60,16 @@ impl RateLimiter {
     }
 
     /// Takes one token for `client`, or says how long until one is there.
-    pub fn take(&self, client: IpAddr) -> Result<(), Duration> {
+    pub fn take(&self, client: K) -> Result<(), Duration> {
+        self.with_bucket(client, true)
+    }
+
+    /// Whether `client` has a token left, without taking it.
+    pub fn check(&self, client: K) -> Result<(), Duration> {
+        self.with_bucket(client, false)
+    }
+
+    fn with_bucket(&self, client: K, take: bool) -> Result<(), Duration> {
         let Some(limiter) = &self.inner else {
             return Ok(());
         };
@@ -69,7 +86,9 @@ impl RateLimiter {
         bucket.tokens = (bucket.tokens + refill).min(limiter.capacity);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+            if take {
+                bucket.tokens -= 1.0;
+            }
             Ok(())
         } else {
             Err(Duration::from_secs_f64(
@@ -79,28 +98,34 @@ impl RateLimiter {
     }
 }
 
+/// The 429 for a key whose bucket is empty: `code` and `message` say which limit, `hint` what
+/// to do, and `Retry-After` when to come back.
+pub fn too_many(wait: Duration, code: &'static str, message: &str, hint: &str) -> Response {
+    let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        code,
+        message,
+        format!("wait {seconds} s (see Retry-After); {hint}"),
+    )
+    .retry_after(seconds)
+    .into_response()
+}
+
 pub async fn limit(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: ClientAddr,
     request: Request,
     next: Next,
 ) -> Response {
-    match app.rate_limiter.take(client) {
+    match app.rate_limiter.take(client.bucket()) {
         Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "too many requests from this address",
-                format!("wait {seconds} s (see Retry-After); for bulk use, download a whole export instead of paging"),
-            )
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.headers_mut().insert(RETRY_AFTER, value);
-            }
-            response
-        }
+        Err(wait) => too_many(
+            wait,
+            "rate_limited",
+            "too many requests from this address",
+            "for bulk use, download a whole export instead of paging",
+        ),
     }
 }
 
@@ -110,7 +135,7 @@ mod tests {
 
     #[test]
     fn a_bucket_empties_and_says_how_long_to_wait() {
-        let limiter = RateLimiter::per_minute(3);
+        let limiter: RateLimiter = RateLimiter::per_minute(3);
         let client = IpAddr::from([192, 0, 2, 1]);
         for _ in 0..3 {
             assert!(limiter.take(client).is_ok());
@@ -122,6 +147,8 @@ mod tests {
         );
         // Another address has its own bucket.
         assert!(limiter.take(IpAddr::from([192, 0, 2, 2])).is_ok());
+        assert!(limiter.check(IpAddr::from([192, 0, 2, 2])).is_ok());
+        assert!(limiter.check(client).is_err());
         assert!(RateLimiter::per_minute(0).take(client).is_ok());
     }
 }

@@ -1,14 +1,19 @@
 //! What every handler shares.
 
+use crate::export::DrainRule;
 use crate::store::Store;
 
-use super::{RateLimiter, SqlLimiter};
+use super::{ExportLimiter, RateLimiter, SqlLimiter, TrustedProxies};
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub sql_limiter: SqlLimiter,
+    /// Whole-result exports in flight, per client and in total.
+    pub export_limiter: ExportLimiter,
+    /// How slowly a client may drain an export before it is cut off.
+    pub drain: DrainRule,
     pub plugins: std::sync::Arc<crate::plugins::PluginHost>,
     /// The bearer token that opens `/admin/*`; `None` keeps it closed.
     pub admin_token: Option<std::sync::Arc<str>>,
@@ -16,6 +21,15 @@ pub struct AppState {
     pub max_plugin_bytes: usize,
     /// Per-address limit on the open endpoints (off unless the server sets one).
     pub rate_limiter: RateLimiter,
+    /// Per-address limit on the token routes, counted before the token is checked.
+    pub office_by_address: RateLimiter,
+    /// Per-token limit on the token routes, counted once the token is known.
+    pub office_by_token: RateLimiter<String>,
+    /// Failed authentications per address; an address that has used them up is refused
+    /// without its token being looked at.
+    pub auth_failures: RateLimiter,
+    /// Peers whose forwarding headers name the client (see `ClientAddr`).
+    pub trusted_proxies: TrustedProxies,
     /// Serialises review decisions (approve, reject).
     pub review_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Largest import (or schema) upload, in bytes.
@@ -24,13 +38,20 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, plugins: std::sync::Arc<crate::plugins::PluginHost>) -> Self {
+        let export_readers = store.capacity().export_readers as usize;
         AppState {
             store,
             sql_limiter: SqlLimiter::new(2),
+            export_limiter: ExportLimiter::new(2, export_readers),
+            drain: DrainRule::default(),
             plugins,
             admin_token: None,
             max_plugin_bytes: 32 << 20,
             rate_limiter: RateLimiter::default(),
+            office_by_address: RateLimiter::default(),
+            office_by_token: RateLimiter::default(),
+            auth_failures: RateLimiter::default(),
+            trusted_proxies: TrustedProxies::default(),
             review_lock: Default::default(),
             max_import_bytes: 64 << 20,
         }

@@ -42,7 +42,7 @@ pub use metadata::Metadata;
 pub use registry::{Plugin, Registry, Source, StatsSnapshot};
 pub use sandbox::Limits;
 
-use crate::store::{PluginInstall, Store, StoreError};
+use crate::store::{AuditRow, PluginInstall, Store, StoreError};
 use registry::Stats;
 use sandbox::Runtime;
 
@@ -317,13 +317,18 @@ impl PluginHost {
     }
 
     /// Installs a component as the new current version of the plugin it describes. Refused
-    /// components change nothing.
+    /// components change nothing. `audit` describes the install for the audit log (the
+    /// plugin, and whether it changed anything); its row is written in the install's own
+    /// transaction. `approves` names the submission this install approves, decided in that
+    /// same transaction.
     pub fn install(
         &self,
         name: &str,
         bytes: &[u8],
         source: Source,
         installed_by: &str,
+        approves: Option<i64>,
+        audit: &dyn Fn(&Plugin, bool) -> AuditRow,
     ) -> Result<Installed, PluginError> {
         let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let registry = self.registry();
@@ -332,15 +337,22 @@ impl PluginHost {
             && current.sha256 == plugin.sha256
             && current.source == source
         {
+            let row = audit(current, false);
+            match approves {
+                Some(submission) => {
+                    self.store
+                        .decide_submission(submission, "approved", None, &row)?;
+                }
+                None => self.store.audit(&row)?,
+            }
             return Ok(Installed {
                 plugin: current.clone(),
                 changed: false,
             });
         }
         let manifest = plugin.manifest_json();
-        let row = self
-            .store
-            .record_plugin_install(&crate::store::NewInstall {
+        let row = self.store.record_plugin_install(
+            &crate::store::NewInstall {
                 plugin_id: &plugin.id,
                 kind: plugin.kind(),
                 version: &plugin.version,
@@ -349,11 +361,21 @@ impl PluginHost {
                 manifest: &manifest.to_string(),
                 source: &source.as_stored(),
                 installed_by,
-            })?;
+                approves,
+            },
+            &audit(&plugin, true),
+        )?;
         if let Source::Folder(_) = &source {
             // A replaced file now holds another plugin: what it held before goes.
+            let removed = audit(&plugin, true).actor;
             self.store
-                .retire_plugin_source(&source.as_stored(), Some(&plugin.id))?;
+                .retire_plugin_source(&source.as_stored(), Some(&plugin.id), &|id| {
+                    removed.audit(
+                        "plugin.remove",
+                        id,
+                        serde_json::json!({ "source": source.as_stored(), "replaced_by": plugin.id }),
+                    )
+                })?;
         }
         let plugin = Arc::new(Plugin {
             seq: Some(row.seq),
@@ -372,44 +394,71 @@ impl PluginHost {
         })
     }
 
-    /// Disables or enables a plugin (every version of it).
-    pub fn set_enabled(&self, id: &str, enabled: bool) -> Result<Arc<Plugin>, PluginError> {
+    /// Disables or enables a plugin (every version of it); `audit`'s row is written with the
+    /// change.
+    pub fn set_enabled(
+        &self,
+        id: &str,
+        enabled: bool,
+        audit: &dyn Fn(&Plugin) -> AuditRow,
+    ) -> Result<Arc<Plugin>, PluginError> {
         let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let plugin = self.plugin(id)?;
-        self.store.set_plugin_enabled(&plugin.id, enabled)?;
+        self.store
+            .set_plugin_enabled(&plugin.id, enabled, &audit(&plugin))?;
         self.rebuild()?;
         tracing::info!(plugin = %plugin.id, enabled, "plugin status changed");
         self.plugin(id)
     }
 
     /// Makes the version installed before the current one current again (a bundled plugin's
-    /// built-in version counts as the first).
-    pub fn rollback(&self, id: &str) -> Result<Arc<Plugin>, PluginError> {
+    /// built-in version counts as the first). `audit` is given the (version, sha256) that
+    /// becomes current, and its row is written with the change.
+    pub fn rollback(
+        &self,
+        id: &str,
+        audit: &dyn Fn(&str, &str) -> AuditRow,
+    ) -> Result<Arc<Plugin>, PluginError> {
         let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let plugin = self.plugin(id)?;
-        let live = self
+        let live: Vec<PluginInstall> = self
             .store
             .plugin_history(&plugin.id)?
             .into_iter()
             .filter(|i| !i.retired)
-            .count();
-        let has_earlier = live >= 2 || (live == 1 && self.bundled.contains_key(&plugin.id));
-        if !has_earlier {
-            return Err(PluginError::NothingToRollBack {
-                plugin: plugin.id.clone(),
-            });
-        }
-        self.store.retire_current_plugin(&plugin.id)?;
+            .collect();
+        let next = match (live.get(1), self.bundled.get(&plugin.id)) {
+            (Some(earlier), _) if !live.is_empty() => {
+                (earlier.version.clone(), earlier.sha256.clone())
+            }
+            (None, Some(bundled)) if live.len() == 1 => {
+                (bundled.version.clone(), bundled.sha256.clone())
+            }
+            _ => {
+                return Err(PluginError::NothingToRollBack {
+                    plugin: plugin.id.clone(),
+                });
+            }
+        };
+        self.store
+            .retire_current_plugin(&plugin.id, &audit(&next.0, &next.1))?;
         self.rebuild()?;
         let now = self.plugin(id)?;
         tracing::info!(plugin = %now.id, version = %now.version, sha256 = %now.sha256, "plugin rolled back");
         Ok(now)
     }
 
-    /// Retires what a plugins-folder file installed (the file was deleted).
-    pub fn remove_source(&self, source: &Source) -> Result<Vec<String>, PluginError> {
+    /// Retires what a plugins-folder file installed (the file was deleted); `audit` makes the
+    /// row for each plugin retired.
+    pub fn remove_source(
+        &self,
+        source: &Source,
+        audit: &dyn Fn(&str) -> AuditRow,
+    ) -> Result<Vec<String>, PluginError> {
         let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
-        let ids = self.store.retire_plugin_source(&source.as_stored(), None)?;
+        let ids = self
+            .store
+            .retire_plugin_source(&source.as_stored(), None, audit)?;
         self.rebuild()?;
         for id in &ids {
             tracing::info!(plugin = %id, source = %source.as_stored(), "plugin removed");

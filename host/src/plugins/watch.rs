@@ -11,6 +11,22 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::{PluginHost, Source};
+use crate::store::Actor;
+
+/// Who the audit log says acted when a file in the folder changed.
+fn folder() -> Actor {
+    Actor::new("plugins-dir", "folder")
+}
+
+fn removal(file: &str) -> impl Fn(&str) -> crate::store::AuditRow + '_ {
+    move |id| {
+        folder().audit(
+            "plugin.remove",
+            id,
+            serde_json::json!({ "source": format!("dir:{file}"), "reason": "file deleted" }),
+        )
+    }
+}
 
 pub const POLL: Duration = Duration::from_millis(500);
 
@@ -87,7 +103,26 @@ fn sync(host: &PluginHost, dir: &Path, files: &mut HashMap<String, FileState>, f
         if state.sha256.as_deref() == Some(sha256.as_str()) {
             continue; // touched, not changed
         }
-        match host.install(name, &bytes, Source::Folder(name.clone()), "plugins-dir") {
+        let audit = |plugin: &super::Plugin, changed: bool| {
+            folder().audit(
+                "plugin.install",
+                plugin.id.clone(),
+                serde_json::json!({
+                    "version": plugin.version,
+                    "sha256": plugin.sha256,
+                    "changed": changed,
+                    "file": name,
+                }),
+            )
+        };
+        match host.install(
+            name,
+            &bytes,
+            Source::Folder(name.clone()),
+            "plugins-dir",
+            None,
+            &audit,
+        ) {
             Ok(installed) => {
                 state.sha256 = Some(sha256);
                 if installed.changed {
@@ -107,7 +142,7 @@ fn sync(host: &PluginHost, dir: &Path, files: &mut HashMap<String, FileState>, f
         .collect();
     for name in gone {
         files.remove(&name);
-        if let Err(e) = host.remove_source(&Source::Folder(name.clone())) {
+        if let Err(e) = host.remove_source(&Source::Folder(name.clone()), &removal(&name)) {
             tracing::error!(file = %name, error = %e, "could not remove a plugin whose file was deleted");
         }
     }
@@ -118,7 +153,7 @@ fn sync(host: &PluginHost, dir: &Path, files: &mut HashMap<String, FileState>, f
                 if let Some(file) = install.source.strip_prefix("dir:")
                     && !present.contains_key(file)
                 {
-                    let _ = host.remove_source(&Source::Folder(file.to_string()));
+                    let _ = host.remove_source(&Source::Folder(file.to_string()), &removal(file));
                 }
             }
         }

@@ -32,6 +32,22 @@ pub enum StoreError {
     #[error("the database is busy; try again")]
     Busy,
 
+    /// Every connection of a kind is in use and none came free within the wait: the server is
+    /// at capacity, and the client should come back shortly.
+    #[error("all {resource} are in use; try again in a moment")]
+    Unavailable {
+        resource: &'static str,
+        retry_after_secs: u64,
+    },
+
+    /// A read ran past the CPU time one request may spend in SQLite.
+    #[error("the request needed more than the read budget of {budget_ms} ms of database time")]
+    BudgetExceeded { budget_ms: u128 },
+
+    /// Nobody waits for the answer any more (the client went away or the request timed out).
+    #[error("the request was cancelled")]
+    Cancelled,
+
     #[error("SQLite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

@@ -4,6 +4,7 @@
 //! datasets, plans and batches.
 
 mod batch;
+mod budget;
 mod catalog;
 mod changes;
 mod error;
@@ -22,6 +23,7 @@ mod values;
 mod write;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +33,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub use batch::{Batch, Cell, Column, ColumnData};
 pub use catalog::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, DatasetState, SourceRecord};
-pub use changes::{ChangedRow, Changes};
+pub use changes::{ChangedRow, Changes, DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE};
 pub use error::{QueryError, StoreError};
 pub use plugins::{NewInstall, PluginInstall};
 pub use query::{FACET_LIMIT, Filter, Operator, ReadPlan, RowRequest, Sort};
@@ -41,7 +43,9 @@ pub use sql::{
     parameter_names,
 };
 pub use submissions::Submission;
-pub use tokens::{AccountError, AuditEntry, Role, TokenCheck, TokenInfo, same_bytes};
+pub use tokens::{
+    AccountError, Actor, AuditEntry, AuditRow, Role, TokenCheck, TokenInfo, same_bytes,
+};
 pub use values::parse_bool;
 pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 
@@ -52,30 +56,48 @@ use catalog::Catalog;
 pub struct OpenOptions {
     /// Load the embedded Purbalingga datasets into a database that has none yet.
     pub seed_if_new: bool,
-    /// Read-only connections in the pool (each serves one request at a time).
+    /// Read-only connections for pages, single rows, metadata and catalogs (each serves one
+    /// request at a time). Exports never take one of these.
     pub readers: u32,
+    /// Read-only connections for whole-result exports, apart from the pages' so that slow
+    /// downloads cannot starve them; also the most dataset exports that run at once.
+    pub export_readers: u32,
     /// Connections for ad-hoc SQL, apart from the API's so that expensive statements cannot
     /// starve it; also the most statements that run at once.
     pub sql_readers: u32,
+    /// How long a request waits for a free connection before it is told to come back (503).
+    pub reader_wait: Duration,
+    /// CPU time one request may spend in SQLite on the pages' pool (see `budget.rs`).
+    pub read_budget: Duration,
+}
+
+fn cores() -> u32 {
+    std::thread::available_parallelism()
+        .map(|n| n.get() as u32)
+        .unwrap_or(2)
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
         OpenOptions {
             seed_if_new: true,
-            readers: (std::thread::available_parallelism()
-                .map(|n| n.get() as u32)
-                .unwrap_or(2)
-                * 2)
-            .clamp(2, 16),
+            readers: (cores() * 2).clamp(2, 16),
+            export_readers: (cores() * 2).clamp(2, 16),
             // Leave at least one core to the API while statements run to their deadline.
-            sql_readers: (std::thread::available_parallelism()
-                .map(|n| n.get() as u32)
-                .unwrap_or(2)
-                / 2)
-            .max(1),
+            sql_readers: (cores() / 2).max(1),
+            reader_wait: Duration::from_secs(1),
+            read_budget: Duration::from_secs(1),
         }
     }
+}
+
+/// How much of each kind of connection is in use now, for `/healthz`.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Capacity {
+    pub readers_in_use: u32,
+    pub readers: u32,
+    pub export_readers_in_use: u32,
+    pub export_readers: u32,
 }
 
 /// A handle on one database file, cheap to clone and share between requests.
@@ -88,8 +110,17 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// One permit per reader: requests wait for a reader here, asynchronously and for at most
+    /// `reader_wait`, rather than on a blocking thread inside the pool.
+    reader_permits: Arc<tokio::sync::Semaphore>,
+    exports: r2d2::Pool<SqliteConnectionManager>,
+    /// The health check's own connection: `/healthz` never waits for a pooled one.
+    health: Mutex<Connection>,
+    /// Whether the last health check that ran could read the database.
+    healthy: AtomicBool,
     sql: r2d2::Pool<SqliteConnectionManager>,
     catalog: ArcSwap<Catalog>,
+    options: OpenOptions,
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -100,6 +131,39 @@ fn configure_writer(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
+}
+
+fn read_only_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+}
+
+fn configure_reader(conn: &Connection) -> Result<(), rusqlite::Error> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", "ON")?;
+    // No mmap: mapped pages count as resident memory, so a full export would grow the process
+    // by the size of the table. A bounded page cache per connection keeps memory flat
+    // whatever is exported.
+    conn.pragma_update(None, "mmap_size", 0i64)?;
+    conn.pragma_update(None, "cache_size", -8192i64)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// A pool of read-only connections. `wait` bounds a checkout: past it the caller is told the
+/// server is at capacity (503), never left waiting.
+fn read_pool(
+    path: &Path,
+    size: u32,
+    wait: Duration,
+) -> Result<r2d2::Pool<SqliteConnectionManager>, StoreError> {
+    let manager = SqliteConnectionManager::file(path)
+        .with_flags(read_only_flags())
+        .with_init(|conn| configure_reader(conn));
+    Ok(r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(wait.max(Duration::from_millis(1)))
+        .build(manager)?)
 }
 
 impl Store {
@@ -113,28 +177,10 @@ impl Store {
             seed::seed(&mut writer)?;
         }
 
-        let manager = SqliteConnectionManager::file(path)
-            .with_flags(
-                OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                    | OpenFlags::SQLITE_OPEN_URI,
-            )
-            .with_init(|conn| {
-                conn.busy_timeout(BUSY_TIMEOUT)?;
-                conn.pragma_update(None, "query_only", "ON")?;
-                // No mmap: mapped pages count as resident memory, so a full export would grow
-                // the process by the size of the table. A bounded page cache per connection
-                // keeps memory flat whatever is exported.
-                conn.pragma_update(None, "mmap_size", 0i64)?;
-                conn.pragma_update(None, "cache_size", -8192i64)?;
-                conn.set_prepared_statement_cache_capacity(64);
-                Ok(())
-            });
-        let readers = r2d2::Pool::builder()
-            .max_size(options.readers)
-            .min_idle(Some(1))
-            .connection_timeout(Duration::from_secs(10))
-            .build(manager)?;
+        let readers = read_pool(path, options.readers.max(1), options.reader_wait)?;
+        let exports = read_pool(path, options.export_readers.max(1), options.reader_wait)?;
+        let health = Connection::open_with_flags(path, read_only_flags())?;
+        configure_reader(&health)?;
 
         let sql = sql::pool(path, options.sql_readers.max(1))?;
 
@@ -143,8 +189,15 @@ impl Store {
                 path: path.to_path_buf(),
                 writer: Mutex::new(writer),
                 readers,
+                reader_permits: Arc::new(tokio::sync::Semaphore::new(
+                    options.readers.max(1) as usize
+                )),
+                exports,
+                health: Mutex::new(health),
+                healthy: AtomicBool::new(true),
                 sql,
                 catalog: ArcSwap::from_pointee(Catalog::default()),
+                options: options.clone(),
             }),
         })
     }
@@ -154,28 +207,113 @@ impl Store {
     }
 
     /// Runs `work` on a read-only connection inside one read transaction, off the async
-    /// runtime. Everything `work` reads comes from one snapshot of the database.
+    /// runtime. Everything `work` reads comes from one snapshot of the database. The read
+    /// waits at most `reader_wait` for a connection (then [`StoreError::Unavailable`]), may
+    /// spend at most `read_budget` of CPU in SQLite (then [`StoreError::BudgetExceeded`]),
+    /// and stops at its next step when the caller stops waiting for it.
     pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut ReadSession<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.read_blocking(work))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        let options = &self.inner.options;
+        let permit = tokio::time::timeout(
+            options.reader_wait,
+            self.inner.reader_permits.clone().acquire_owned(),
+        )
+        .await
+        .map_err(|_| self.readers_unavailable())?
+        .map_err(|_| self.readers_unavailable())?;
+        let cancel = budget::CancelOnDrop::new();
+        let (store, flag, budget) = (self.clone(), cancel.flag(), options.read_budget);
+        let result = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            store.session_on(&store.inner.readers, Some(budget), Some(flag), work)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+        cancel.disarm();
+        result
     }
 
-    /// [`Store::read`] for code that is already on a blocking thread (exports, the CLI).
+    /// [`Store::read`] for code that is already on a blocking thread (indicators, the pages
+    /// that read several datasets, the CLI): the same pool, without the budget.
     pub fn read_blocking<T>(
         &self,
         work: impl FnOnce(&mut ReadSession<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.inner.readers.get()?;
-        let mut session = ReadSession::begin(&mut conn, &self.inner.catalog)?;
-        let result = work(&mut session);
-        session.end();
-        result
+        self.session_on(&self.inner.readers, None, None, work)
+    }
+
+    /// A read for a whole-result export, on the exports' own pool, without the budget: an
+    /// export's cost is bounded by admission (how many run at once) and by the rule that cuts
+    /// off a client that drains it too slowly, not by CPU time.
+    pub fn export_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut ReadSession<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.session_on(&self.inner.exports, None, None, work)
+    }
+
+    fn readers_unavailable(&self) -> StoreError {
+        StoreError::Unavailable {
+            resource: "database readers",
+            retry_after_secs: 1,
+        }
+    }
+
+    fn session_on<T>(
+        &self,
+        pool: &r2d2::Pool<SqliteConnectionManager>,
+        budget: Option<Duration>,
+        cancelled: Option<Arc<AtomicBool>>,
+        work: impl FnOnce(&mut ReadSession<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = pool.get().map_err(|_| StoreError::Unavailable {
+            resource: if std::ptr::eq(pool, &self.inner.exports) {
+                "export readers"
+            } else {
+                "database readers"
+            },
+            retry_after_secs: 1,
+        })?;
+        let meter = budget::Meter::arm(&conn, budget, cancelled)?;
+        let result = (|| {
+            let mut session = ReadSession::begin(&mut conn, &self.inner.catalog)?;
+            let result = work(&mut session);
+            session.end();
+            result
+        })();
+        meter.disarm(&conn, result)
+    }
+
+    /// Checks that the database can be read, on the health check's own connection. When a
+    /// check is already running, answers with the last one's outcome instead of waiting.
+    pub fn health_blocking(&self) -> bool {
+        let Ok(conn) = self.inner.health.try_lock() else {
+            return self.inner.healthy.load(Ordering::Relaxed);
+        };
+        let ok = conn
+            .query_row("SELECT count(*) FROM _logam_meta", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok();
+        self.inner.healthy.store(ok, Ordering::Relaxed);
+        ok
+    }
+
+    /// Connections in use now, by kind.
+    pub fn capacity(&self) -> Capacity {
+        let exports = self.inner.exports.state();
+        let options = &self.inner.options;
+        let readers = options.readers.max(1);
+        Capacity {
+            readers_in_use: readers
+                .saturating_sub(self.inner.reader_permits.available_permits() as u32),
+            readers,
+            export_readers_in_use: exports.connections - exports.idle_connections,
+            export_readers: options.export_readers.max(1),
+        }
     }
 
     /// Runs an ad-hoc read-only statement in the SQL sandbox (see `sql.rs`), on the calling
@@ -205,12 +343,36 @@ impl Store {
         &self,
         work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self
-            .inner
-            .writer
-            .lock()
-            .map_err(|_| StoreError::Task("writer connection poisoned".into()))?;
+        let mut conn = self.writer();
         work(&mut conn)
+    }
+
+    /// The writer connection. A panic while it was held (a bug, caught per request) poisons
+    /// the mutex; the connection itself is still good once any transaction the panic left
+    /// open is rolled back (a `Transaction` rolls back as it unwinds), so the lock is taken
+    /// back rather than every later write failing.
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.inner.writer.lock().unwrap_or_else(|poisoned| {
+            tracing::error!(
+                "the writer connection was held by a request that panicked; recovering it"
+            );
+            let conn = poisoned.into_inner();
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            self.inner.writer.clear_poison();
+            conn
+        })
+    }
+
+    /// The writer, only if no one holds it now: for best-effort bookkeeping (a token's last
+    /// use) that must never wait behind an import.
+    pub(crate) fn try_writer(&self) -> Option<std::sync::MutexGuard<'_, Connection>> {
+        match self.inner.writer.try_lock() {
+            Ok(conn) => Some(conn),
+            Err(std::sync::TryLockError::Poisoned(_)) => Some(self.writer()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
     }
 
     /// Adds rows (JSON objects keyed by column name) to a dataset as one new revision.
@@ -275,4 +437,81 @@ fn typed_row(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta_value(store: &Store, key: &str) -> Option<String> {
+        store
+            .read_blocking(|session| session.setting(key))
+            .expect("read")
+    }
+
+    #[test]
+    fn a_panic_while_writing_does_not_wedge_later_writes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = OpenOptions {
+            seed_if_new: false,
+            ..OpenOptions::default()
+        };
+        let store = Store::open(&dir.path().join("poison.db"), &options).expect("open");
+        let panicking = store.clone();
+        let outcome = std::thread::spawn(move || {
+            panicking.write_blocking(|conn| -> Result<(), StoreError> {
+                let tx = conn.transaction()?;
+                tx.execute(
+                    "INSERT INTO _logam_meta(key, value) VALUES ('half_done', '1')",
+                    [],
+                )?;
+                panic!("a bug in the middle of a write");
+            })
+        })
+        .join();
+        assert!(outcome.is_err(), "the write should have panicked");
+        assert!(store.inner.writer.is_poisoned());
+        store
+            .write_blocking(|conn| {
+                conn.execute(
+                    "INSERT INTO _logam_meta(key, value) VALUES ('after', '2')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .expect("a write after the panic");
+        assert!(!store.inner.writer.is_poisoned());
+        assert_eq!(meta_value(&store, "after").as_deref(), Some("2"));
+        // The panicked write's transaction was rolled back, not left open or committed.
+        assert_eq!(meta_value(&store, "half_done"), None);
+    }
+
+    #[test]
+    fn a_read_past_its_budget_is_stopped_by_sqlite() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = OpenOptions {
+            seed_if_new: false,
+            read_budget: Duration::from_millis(20),
+            ..OpenOptions::default()
+        };
+        let store = Store::open(&dir.path().join("budget.db"), &options).expect("open");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let expensive = runtime.block_on(store.read(|session| {
+            Ok(session.connection().query_row(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000)
+                 SELECT count(*) FROM n",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        }));
+        assert!(
+            matches!(expensive, Err(StoreError::BudgetExceeded { budget_ms: 20 })),
+            "{expensive:?}"
+        );
+        // The connection goes back to the pool without the handler: a cheap read is fine,
+        // and so is an unbudgeted one.
+        let cheap = runtime.block_on(store.read(|session| session.setting("nothing")));
+        assert!(matches!(cheap, Ok(None)), "{cheap:?}");
+        assert_eq!(meta_value(&store, "nothing"), None);
+    }
 }

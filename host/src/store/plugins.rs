@@ -3,6 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::tokens::{AuditRow, append_audit};
 use super::{Store, StoreError, write::now_utc};
 
 /// One install of a plugin version.
@@ -30,6 +31,9 @@ pub struct NewInstall<'a> {
     pub manifest: &'a str,
     pub source: &'a str,
     pub installed_by: &'a str,
+    /// The submission this install approves: marked approved in the same transaction, and
+    /// the install refused if it was decided meanwhile.
+    pub approves: Option<i64>,
 }
 
 fn install_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PluginInstall> {
@@ -50,11 +54,17 @@ const INSTALL_COLUMNS: &str =
     "seq, plugin_id, kind, version, sha256, source, installed_by, installed_at, retired_at";
 
 impl Store {
-    /// Records an install; it becomes the plugin's current version. Returns its row.
-    pub fn record_plugin_install(&self, new: &NewInstall<'_>) -> Result<PluginInstall, StoreError> {
+    /// Records an install and its audit row in one transaction; it becomes the plugin's
+    /// current version. Returns its row.
+    pub fn record_plugin_install(
+        &self,
+        new: &NewInstall<'_>,
+        audit: &AuditRow,
+    ) -> Result<PluginInstall, StoreError> {
         self.write_blocking(|conn| {
             let now = now_utc();
-            conn.execute(
+            let tx = conn.transaction()?;
+            tx.execute(
                 "INSERT INTO _logam_plugin_installs(plugin_id, kind, version, sha256, component, \
                  manifest, source, installed_by, installed_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -70,7 +80,23 @@ impl Store {
                     now
                 ],
             )?;
-            let seq = conn.last_insert_rowid();
+            let seq = tx.last_insert_rowid();
+            if let Some(submission) = new.approves
+                && !super::submissions::decide(
+                    &tx,
+                    submission,
+                    "approved",
+                    None,
+                    &audit.actor.name,
+                )?
+            {
+                return Err(StoreError::InvalidData {
+                    dataset: "(submissions)".into(),
+                    reason: format!("submission {submission} was decided meanwhile"),
+                });
+            }
+            append_audit(&tx, audit)?;
+            tx.commit()?;
             Ok(PluginInstall {
                 seq,
                 plugin_id: new.plugin_id.to_string(),
@@ -87,9 +113,14 @@ impl Store {
 
     /// Retires the current install of `plugin_id` (a rollback). Returns it, or `None` when
     /// the plugin has no install left to retire.
-    pub fn retire_current_plugin(&self, plugin_id: &str) -> Result<Option<i64>, StoreError> {
+    pub fn retire_current_plugin(
+        &self,
+        plugin_id: &str,
+        audit: &AuditRow,
+    ) -> Result<Option<i64>, StoreError> {
         self.write_blocking(|conn| {
-            let current: Option<i64> = conn
+            let tx = conn.transaction()?;
+            let current: Option<i64> = tx
                 .query_row(
                     "SELECT max(seq) FROM _logam_plugin_installs \
                      WHERE plugin_id = ?1 AND retired_at IS NULL",
@@ -99,10 +130,12 @@ impl Store {
                 .optional()?
                 .flatten();
             if let Some(seq) = current {
-                conn.execute(
+                tx.execute(
                     "UPDATE _logam_plugin_installs SET retired_at = ?2 WHERE seq = ?1",
                     params![seq, now_utc()],
                 )?;
+                append_audit(&tx, audit)?;
+                tx.commit()?;
             }
             Ok(current)
         })
@@ -110,11 +143,12 @@ impl Store {
 
     /// Retires every live install that came from `source` (a file removed from the plugins
     /// folder), except those of `keep` (the plugin the file holds now). Returns the plugin
-    /// ids affected.
+    /// ids affected; `audit` makes one row per id, written in the same transaction.
     pub fn retire_plugin_source(
         &self,
         source: &str,
         keep: Option<&str>,
+        audit: &dyn Fn(&str) -> AuditRow,
     ) -> Result<Vec<String>, StoreError> {
         let keep = keep.unwrap_or("");
         self.write_blocking(|conn| {
@@ -132,19 +166,30 @@ impl Store {
                  WHERE source = ?1 AND retired_at IS NULL AND plugin_id <> ?3",
                 params![source, now_utc(), keep],
             )?;
+            for id in &ids {
+                append_audit(&tx, &audit(id))?;
+            }
             tx.commit()?;
             Ok(ids)
         })
     }
 
-    pub fn set_plugin_enabled(&self, plugin_id: &str, enabled: bool) -> Result<(), StoreError> {
+    pub fn set_plugin_enabled(
+        &self,
+        plugin_id: &str,
+        enabled: bool,
+        audit: &AuditRow,
+    ) -> Result<(), StoreError> {
         self.write_blocking(|conn| {
-            conn.execute(
+            let tx = conn.transaction()?;
+            tx.execute(
                 "INSERT INTO _logam_plugin_status(plugin_id, enabled, changed_at) \
                  VALUES (?1, ?2, ?3) ON CONFLICT(plugin_id) DO UPDATE \
                  SET enabled = excluded.enabled, changed_at = excluded.changed_at",
                 params![plugin_id, enabled as i64, now_utc()],
             )?;
+            append_audit(&tx, audit)?;
+            tx.commit()?;
             Ok(())
         })
     }

@@ -491,7 +491,10 @@ pub(crate) fn run(
         ))
         .into());
     }
-    let conn = pool.get().map_err(|_| StoreError::Busy)?;
+    let conn = pool.get().map_err(|_| StoreError::Unavailable {
+        resource: "SQL connections",
+        retry_after_secs: 1,
+    })?;
     conn.execute_batch("BEGIN")
         .map_err(StoreError::from_sqlite)?;
     let published = published(&conn)?;

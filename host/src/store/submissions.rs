@@ -1,9 +1,27 @@
 //! Plugins waiting for review: the component, who sent it, the dry-run report, the decision.
 //! The tables are in `tokens.rs`'s DDL, with the rest of the office's tables.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
+use super::tokens::{Actor, AuditRow, append_audit};
 use super::{Store, StoreError, write::now_utc};
+
+/// Marks a pending submission decided, on `conn` inside the caller's transaction. False (and
+/// nothing changed) when it was decided already.
+pub(crate) fn decide(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    reason: Option<&str>,
+    decided_by: &str,
+) -> Result<bool, rusqlite::Error> {
+    let changed = conn.execute(
+        "UPDATE _logam_submissions SET status = ?2, reason = ?3, decided_at = ?4, \
+         decided_by = ?5 WHERE id = ?1 AND status = 'pending'",
+        params![id, status, reason, now_utc(), decided_by],
+    )?;
+    Ok(changed == 1)
+}
 
 /// One submission, without its component bytes.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -38,25 +56,41 @@ fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
 }
 
 impl Store {
+    /// Stores a submission and its `submission.create` audit row (target: the new id) in one
+    /// transaction.
     pub fn add_submission(
         &self,
-        submitter: &str,
+        submitter: &Actor,
         sha256: &str,
         component: &[u8],
         report: &serde_json::Value,
+        audit_detail: serde_json::Value,
     ) -> Result<Submission, StoreError> {
         self.write_blocking(|conn| {
-            conn.execute(
+            let tx = conn.transaction()?;
+            tx.execute(
                 "INSERT INTO _logam_submissions(submitter, sha256, component, status, report, \
                  created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
-                params![submitter, sha256, component, report.to_string(), now_utc()],
+                params![
+                    submitter.name,
+                    sha256,
+                    component,
+                    report.to_string(),
+                    now_utc()
+                ],
             )?;
-            let id = conn.last_insert_rowid();
-            Ok(conn.query_row(
+            let id = tx.last_insert_rowid();
+            let submission = tx.query_row(
                 &format!("SELECT {COLUMNS} FROM _logam_submissions WHERE id = ?1"),
                 [id],
                 submission_row,
-            )?)
+            )?;
+            append_audit(
+                &tx,
+                &submitter.audit("submission.create", id.to_string(), audit_detail),
+            )?;
+            tx.commit()?;
+            Ok(submission)
         })
     }
 
@@ -96,22 +130,23 @@ impl Store {
         })
     }
 
-    /// Records the decision on a pending submission. Returns false (and changes nothing) when
-    /// it was decided already.
+    /// Records the decision on a pending submission and its audit row in one transaction.
+    /// Returns false (and changes nothing) when it was decided already.
     pub fn decide_submission(
         &self,
         id: i64,
         status: &str,
         reason: Option<&str>,
-        decided_by: &str,
+        audit: &AuditRow,
     ) -> Result<bool, StoreError> {
         self.write_blocking(|conn| {
-            let changed = conn.execute(
-                "UPDATE _logam_submissions SET status = ?2, reason = ?3, decided_at = ?4, \
-                 decided_by = ?5 WHERE id = ?1 AND status = 'pending'",
-                params![id, status, reason, now_utc(), decided_by],
-            )?;
-            Ok(changed == 1)
+            let tx = conn.transaction()?;
+            if !decide(&tx, id, status, reason, &audit.actor.name)? {
+                return Ok(false);
+            }
+            append_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(true)
         })
     }
 }

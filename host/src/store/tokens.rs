@@ -1,14 +1,16 @@
 //! The office's accounts and its audit log: API tokens (only a salted hash is kept) and one
 //! row per admin action. The API decides who may do what; this room remembers.
 //!
-//! Every method reads the writer connection, not the read pool: a token created by
-//! `logam token create` in another process must count on the very next request, and the read
-//! pool is for published data only.
+//! A token is checked on a read-only connection (a new read transaction sees every commit,
+//! so a token created by `logam token create` in another process counts on the very next
+//! request), never on the writer: a wrong token must be refused at once even while an import
+//! holds the writer. Every admin action's audit row is written by [`append_audit`] inside the
+//! transaction of the action itself, so the two land together or not at all.
 
 use std::io::Read as _;
 
 use base64::Engine as _;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -120,6 +122,64 @@ pub enum TokenCheck {
     Unknown,
 }
 
+/// Who does an admin action, as the audit log records it: a token holder (`admin`,
+/// `contributor`), the command line (`cli`) or the plugins folder (`folder`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: String,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>, role: impl Into<String>) -> Self {
+        Actor {
+            name: name.into(),
+            role: role.into(),
+        }
+    }
+
+    /// One row about this actor's action.
+    pub fn audit(
+        &self,
+        action: &str,
+        target: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> AuditRow {
+        AuditRow {
+            actor: self.clone(),
+            action: action.to_string(),
+            target: target.into(),
+            detail,
+        }
+    }
+}
+
+/// An audit row to be written with the action it records.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub actor: Actor,
+    pub action: String,
+    pub target: String,
+    pub detail: serde_json::Value,
+}
+
+/// Appends `row` on `conn`, inside whatever transaction the caller has open.
+pub(crate) fn append_audit(conn: &Connection, row: &AuditRow) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO _logam_audit(at, actor, role, action, target, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        now_utc(),
+        row.actor.name,
+        row.actor.role,
+        row.action,
+        row.target,
+        row.detail.to_string()
+    ])?;
+    Ok(())
+}
+
 /// One audit row.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEntry {
@@ -161,8 +221,8 @@ fn valid_name(name: &str) -> bool {
 
 impl Store {
     /// Creates a token and returns it; this is the only time its text exists outside the
-    /// caller's hands.
-    pub fn create_token(&self, name: &str, role: Role) -> Result<String, AccountError> {
+    /// caller's hands. `by` is recorded in the audit log in the same transaction.
+    pub fn create_token(&self, name: &str, role: Role, by: &Actor) -> Result<String, AccountError> {
         if !valid_name(name) {
             return Err(AccountError::InvalidName(name.chars().take(80).collect()));
         }
@@ -174,11 +234,23 @@ impl Store {
         );
         let hash = digest(&salt, &token);
         self.write_blocking(|conn| {
-            let inserted = conn.execute(
+            let tx = conn.transaction()?;
+            let inserted = tx.execute(
                 "INSERT INTO _logam_tokens(name, role, salt, hash, created_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
                 params![name, role.as_str(), &salt[..], &hash[..], now_utc()],
             )?;
+            if inserted == 1 {
+                append_audit(
+                    &tx,
+                    &by.audit(
+                        "token.create",
+                        name,
+                        serde_json::json!({ "role": role.as_str() }),
+                    ),
+                )?;
+                tx.commit()?;
+            }
             Ok(inserted)
         })
         .map_err(AccountError::from)
@@ -212,9 +284,10 @@ impl Store {
         })?)
     }
 
-    pub fn revoke_token(&self, name: &str) -> Result<(), AccountError> {
+    pub fn revoke_token(&self, name: &str, by: &Actor) -> Result<(), AccountError> {
         self.write_blocking(|conn| {
-            let revoked: Option<Option<String>> = conn
+            let tx = conn.transaction()?;
+            let revoked: Option<Option<String>> = tx
                 .query_row(
                     "SELECT revoked_at FROM _logam_tokens WHERE name = ?1",
                     [name],
@@ -225,21 +298,25 @@ impl Store {
                 None => Ok(Err(AccountError::UnknownName(name.to_string()))),
                 Some(Some(_)) => Ok(Err(AccountError::AlreadyRevoked(name.to_string()))),
                 Some(None) => {
-                    conn.execute(
+                    tx.execute(
                         "UPDATE _logam_tokens SET revoked_at = ?2 WHERE name = ?1",
                         params![name, now_utc()],
                     )?;
+                    append_audit(&tx, &by.audit("token.revoke", name, serde_json::json!({})))?;
+                    tx.commit()?;
                     Ok(Ok(()))
                 }
             }
         })?
     }
 
-    /// Finds the row a presented token belongs to. Hashes are salted per row, so every row is
-    /// tried (the office has tens of tokens, not millions), each in equal time. A valid
-    /// token's `last_used_at` is stamped.
+    /// Finds the row a presented token belongs to, on a read-only connection. Hashes are
+    /// salted per row, so every row is tried (the office has tens of tokens, not millions),
+    /// each in equal time. A valid token's `last_used_at` is stamped when the writer is free
+    /// at that moment, and skipped otherwise: bookkeeping never waits behind an import.
     pub fn check_token(&self, token: &str) -> Result<TokenCheck, StoreError> {
-        self.write_blocking(|conn| {
+        let (found, found_id) = self.read_blocking(|session| {
+            let conn = session.connection();
             let rows = {
                 let mut stmt = conn.prepare_cached(
                     "SELECT id, name, role, salt, hash, revoked_at FROM _logam_tokens",
@@ -269,39 +346,32 @@ impl Store {
                     };
                 }
             }
-            if let Some(id) = found_id {
-                conn.execute(
-                    "UPDATE _logam_tokens SET last_used_at = ?2 WHERE id = ?1",
-                    params![id, now_utc()],
-                )?;
-            }
-            Ok(found)
-        })
+            Ok((found, found_id))
+        })?;
+        if let Some(id) = found_id
+            && let Some(conn) = self.try_writer()
+        {
+            // Another process may hold the file's write lock: do not wait for it either.
+            let _ = conn.busy_timeout(std::time::Duration::ZERO);
+            let _ = conn.execute(
+                "UPDATE _logam_tokens SET last_used_at = ?2 WHERE id = ?1",
+                params![id, now_utc()],
+            );
+            let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
+        }
+        Ok(found)
     }
 
-    /// Appends one audit row.
-    pub fn audit(
-        &self,
-        actor: &str,
-        role: &str,
-        action: &str,
-        target: &str,
-        detail: &serde_json::Value,
-    ) -> Result<(), StoreError> {
-        self.write_blocking(|conn| {
-            conn.execute(
-                "INSERT INTO _logam_audit(at, actor, role, action, target, detail) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![now_utc(), actor, role, action, target, detail.to_string()],
-            )?;
-            Ok(())
-        })
+    /// Appends one audit row about something that has no write of its own to share a
+    /// transaction with (a refused submission, an install that changed nothing).
+    pub fn audit(&self, row: &AuditRow) -> Result<(), StoreError> {
+        self.write_blocking(|conn| Ok(append_audit(conn, row)?))
     }
 
     /// The newest `limit` audit rows, newest first.
     pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        self.write_blocking(|conn| {
-            let mut stmt = conn.prepare(
+        self.read_blocking(|session| {
+            let mut stmt = session.connection().prepare(
                 "SELECT seq, at, actor, role, action, target, detail FROM _logam_audit \
                  ORDER BY seq DESC LIMIT ?1",
             )?;

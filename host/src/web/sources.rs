@@ -115,51 +115,70 @@ pub async fn page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let store = app.store.clone();
-    let (sources_meta, sources, by_source, conflict_sets, datasets) =
-        tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-            let setting = store.read_blocking(|s| s.setting("sources_dataset"))?;
-            let datasets = store.read_blocking(|s| s.datasets(false))?;
-            let Some(sources_id) = setting else {
-                return Err(StoreError::Task("no sources dataset".into()));
+    let gathered = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+        let setting = store.read_blocking(|s| s.setting("sources_dataset"))?;
+        let datasets = store.read_blocking(|s| s.datasets(false))?;
+        // A database without a sources dataset (one made by `logam gen`, or one the office
+        // has not filled yet) has a sources page that says so.
+        let Some(sources_meta) =
+            setting.and_then(|id| datasets.iter().find(|d| d.id == id).cloned())
+        else {
+            return Ok(None);
+        };
+        let sources = rows_of(&store, &sources_meta)?;
+        // source id → dataset id → rows citing it
+        let mut by_source: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
+        let mut all_rows: HashMap<String, Vec<Row>> = HashMap::new();
+        let mut conflict_sets = Vec::new();
+        for meta in &datasets {
+            let Some(column) = &meta.source_column else {
+                continue;
             };
-            let sources_meta = datasets
-                .iter()
-                .find(|d| d.id == sources_id)
-                .cloned()
-                .ok_or_else(|| StoreError::Task("the sources dataset is missing".into()))?;
-            let sources = rows_of(&store, &sources_meta)?;
-            // source id → dataset id → rows citing it
-            let mut by_source: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
-            let mut all_rows: HashMap<String, Vec<Row>> = HashMap::new();
-            let mut conflict_sets = Vec::new();
-            for meta in &datasets {
-                let Some(column) = &meta.source_column else {
-                    continue;
-                };
-                if meta.id == sources_meta.id || meta.row_count > LISTED_ROWS {
-                    continue;
-                }
-                let rows = rows_of(&store, meta)?;
-                for row in &rows {
-                    let id = value(row, column).to_string();
-                    by_source
-                        .entry(id)
-                        .or_default()
-                        .entry(meta.id.clone())
-                        .or_default()
-                        .push(row.clone());
-                }
-                all_rows.insert(meta.id.clone(), rows);
-                let queries = store.read_blocking(|s| s.queries(&meta.id))?;
-                if let Some(q) = queries.iter().find(|q| q.name == CONFLICT_QUERY) {
-                    conflict_sets
-                        .push((conflicts(&store, meta, &q.sql)?, all_rows[&meta.id].clone()));
-                }
+            if meta.id == sources_meta.id || meta.row_count > LISTED_ROWS {
+                continue;
             }
-            Ok((sources_meta, sources, by_source, conflict_sets, datasets))
-        })
-        .await
-        .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))??;
+            let rows = rows_of(&store, meta)?;
+            for row in &rows {
+                let id = value(row, column).to_string();
+                by_source
+                    .entry(id)
+                    .or_default()
+                    .entry(meta.id.clone())
+                    .or_default()
+                    .push(row.clone());
+            }
+            all_rows.insert(meta.id.clone(), rows);
+            let queries = store.read_blocking(|s| s.queries(&meta.id))?;
+            if let Some(q) = queries.iter().find(|q| q.name == CONFLICT_QUERY) {
+                conflict_sets.push((conflicts(&store, meta, &q.sql)?, all_rows[&meta.id].clone()));
+            }
+        }
+        Ok(Some((
+            sources_meta,
+            sources,
+            by_source,
+            conflict_sets,
+            datasets,
+        )))
+    })
+    .await
+    .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))??;
+    let Some((sources_meta, sources, by_source, conflict_sets, datasets)) = gathered else {
+        let body = html! {
+            h1 { (lang.pick("Sumber data", "Data sources")) }
+            p { (lang.pick(
+                "Basis data ini belum mencatat sumber: belum ada dataset sumber. Setiap angka yang diterbitkan di sini akan menautkan sumbernya begitu dataset sumber diisi.",
+                "This database records no sources yet: it has no sources dataset. Every figure published here will link its source once the sources dataset is filled.")) }
+            p { a href="/" { (lang.pick("Kembali ke daftar dataset", "Back to the datasets")) } }
+        };
+        return Ok(layout(
+            lang,
+            lang.pick("Sumber data", "Data sources"),
+            "/sources",
+            query.as_deref(),
+            body,
+        ));
+    };
 
     let t = |b: &crate::store::Bilingual| lang.pick(&b.id, &b.en).to_string();
     let title_of = |id: &str| {

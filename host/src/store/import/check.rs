@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::types::Value;
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 
 use super::apply::apply;
 use super::parse::{
@@ -12,18 +12,50 @@ use super::parse::{
 };
 use super::*;
 use crate::store::catalog::{self, ColumnMeta, ColumnType, DatasetMeta};
-use crate::store::{StoreError, values, write};
+use crate::store::tokens::{Actor, append_audit};
+use crate::store::{Store, StoreError, values, write};
 
-pub(super) fn import(
-    conn: &mut rusqlite::Connection,
+/// What a file turned out to hold, checked against the database as of `fingerprint`.
+pub(super) struct Prepared {
+    meta: DatasetMeta,
+    typed: Vec<(u64, Vec<Value>)>,
+    notes: Vec<String>,
+    delimiter: Option<u8>,
+    delimiter_detected: bool,
+    decimal_comma: bool,
+    decimal_detected: bool,
+    fingerprint: (i64, i64),
+}
+
+/// The state of everything an import's checks read (rows, code lists, sources, schemas):
+/// every write to a dataset makes a revision, every schema change bumps a version.
+fn fingerprint(conn: &Connection) -> Result<(i64, i64), rusqlite::Error> {
+    conn.query_row(
+        "SELECT (SELECT coalesce(max(rev), 0) FROM _logam_revisions),
+                (SELECT coalesce(sum(schema_version), 0) + count(*) FROM _logam_datasets)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Parses, types and checks the whole file on read-only connections, without the writer:
+/// however long a 64 MiB file takes, nothing waits for it but its own request.
+pub(super) fn prepare(
+    store: &Store,
     dataset: &str,
     text: &str,
     options: &ImportOptions,
-) -> Result<ImportReport, ImportError> {
-    // IMMEDIATE: the write lock is taken before anything is read, so the existing rows the
-    // checks see are the rows the write changes, even with another process on the file.
-    let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
-    let meta = catalog::load_dataset(&tx, dataset)?;
+) -> Result<Prepared, ImportError> {
+    let (meta, known_sources, fingerprint) = store.read_blocking(|session| {
+        let conn = session.connection();
+        let fingerprint = fingerprint(conn)?;
+        let meta = catalog::load_dataset(conn, dataset)?;
+        let known = known_sources(conn, &meta).map_err(|e| match e {
+            ImportError::Store(store) => store,
+            other => StoreError::Task(other.to_string()),
+        })?;
+        Ok((meta, known, fingerprint))
+    })?;
     let mut problems = Problems::default();
     let mut notes = Vec::new();
 
@@ -81,7 +113,6 @@ pub(super) fn import(
         .as_ref()
         .and_then(|s| meta.column(s))
         .map(|(i, _)| i);
-    let known_sources = known_sources(&tx, &meta)?;
     let mut typed: Vec<(u64, Vec<Value>)> = Vec::with_capacity(parsed.records.len());
     // Keys by their description: integers and texts stay distinct (`1` vs `"1"`).
     let mut first_line_of: HashMap<String, u64> = HashMap::new();
@@ -210,14 +241,54 @@ pub(super) fn import(
         typed.push((*line, values));
     }
 
-    check_codes(&tx, &meta, &typed, &mut problems)?;
+    store.read_blocking(|session| {
+        check_database(
+            session.connection(),
+            &meta,
+            &typed,
+            options.mode,
+            &mut problems,
+        )
+        .map_err(|e| match e {
+            ImportError::Store(store) => store,
+            other => StoreError::Task(other.to_string()),
+        })
+    })?;
+    if problems.count > 0 {
+        return Err(ImportError::Rejected {
+            count: problems.count,
+            problems: problems.kept,
+            notes,
+        });
+    }
+    Ok(Prepared {
+        meta,
+        typed,
+        notes,
+        delimiter: parsed.delimiter,
+        delimiter_detected: parsed.delimiter_detected,
+        decimal_comma,
+        decimal_detected,
+        fingerprint,
+    })
+}
 
-    if options.mode == ImportMode::Append {
-        let mut live = tx.prepare(&format!(
+/// The checks that read the database: code lists, and for an append the keys already live.
+fn check_database(
+    conn: &Connection,
+    meta: &DatasetMeta,
+    typed: &[(u64, Vec<Value>)],
+    mode: ImportMode,
+    problems: &mut Problems,
+) -> Result<(), ImportError> {
+    check_codes(conn, meta, typed, problems)?;
+    if mode == ImportMode::Append {
+        let pk = meta.primary_key_index();
+        let mut live = conn.prepare(&format!(
             "SELECT 1 FROM \"{}\" WHERE \"{}\" = ?1",
             meta.table, meta.primary_key
         ))?;
-        for (line, row) in &typed {
+        for (line, row) in typed {
             if live.exists([&row[pk]])? {
                 problems.push(
                     Some(*line),
@@ -231,13 +302,55 @@ pub(super) fn import(
             }
         }
     }
+    Ok(())
+}
 
-    if problems.count > 0 {
-        return Err(ImportError::Rejected {
-            count: problems.count,
-            problems: problems.kept,
-            notes,
-        });
+/// Writes a prepared file as one revision, with its audit row, in one IMMEDIATE transaction.
+/// When anything was written since the file was checked, the checks that read the database
+/// run again inside the transaction (the typing of the cells does not depend on it; a changed
+/// schema sends the client back to send the file again).
+pub(super) fn commit(
+    conn: &mut Connection,
+    dataset: &str,
+    prepared: Prepared,
+    options: &ImportOptions,
+    actor: &Actor,
+) -> Result<ImportReport, ImportError> {
+    // IMMEDIATE: the write lock is taken before anything is read, so the existing rows the
+    // re-checks see are the rows the write changes, even with another process on the file.
+    let tx = rusqlite::Transaction::new(conn, rusqlite::TransactionBehavior::Immediate)?;
+    let Prepared {
+        meta,
+        typed,
+        notes,
+        delimiter,
+        delimiter_detected,
+        decimal_comma,
+        decimal_detected,
+        fingerprint: checked_at,
+    } = prepared;
+    let mut problems = Problems::default();
+    if fingerprint(&tx)? != checked_at {
+        let now = catalog::load_dataset(&tx, dataset)?;
+        if now.schema_version != meta.schema_version {
+            problems.push(
+                None,
+                None,
+                None,
+                "the dataset's columns changed while the file was being checked; send it again"
+                    .into(),
+            );
+        } else {
+            recheck_sources(&tx, &meta, &typed, &mut problems)?;
+            check_database(&tx, &meta, &typed, options.mode, &mut problems)?;
+        }
+        if problems.count > 0 {
+            return Err(ImportError::Rejected {
+                count: problems.count,
+                problems: problems.kept,
+                notes,
+            });
+        }
     }
 
     let message = options.message.clone().unwrap_or_else(|| {
@@ -293,8 +406,8 @@ pub(super) fn import(
         changed: counts.changed,
         removed: counts.removed,
         unchanged: counts.unchanged,
-        delimiter: parsed.delimiter.map(|d| (d as char).to_string()),
-        delimiter_detected: parsed.delimiter_detected,
+        delimiter: delimiter.map(|d| (d as char).to_string()),
+        delimiter_detected,
         decimal_comma,
         decimal_comma_detected: decimal_detected,
         notes,
@@ -304,10 +417,17 @@ pub(super) fn import(
         drop(tx);
         return Ok(report);
     }
+    let audit = |report: &ImportReport| {
+        actor.audit(
+            "dataset.import",
+            dataset,
+            serde_json::to_value(report).unwrap_or_default(),
+        )
+    };
     if counts.added + counts.changed + counts.removed == 0 {
-        // Nothing differs: no empty revision.
+        // Nothing differs: no empty revision, but the attempt is on record.
         drop(tx);
-        return Ok(ImportReport {
+        let report = ImportReport {
             revision: None,
             notes: {
                 let mut notes = report.notes;
@@ -315,7 +435,9 @@ pub(super) fn import(
                 notes
             },
             ..report
-        });
+        };
+        append_audit(conn, &audit(&report))?;
+        return Ok(report);
     }
     tx.execute(
         "UPDATE _logam_revisions SET rows_added = ?2, rows_changed = ?3, rows_removed = ?4
@@ -339,8 +461,39 @@ pub(super) fn import(
             counts.removed as i64
         ],
     )?;
+    append_audit(&tx, &audit(&report))?;
     tx.commit()?;
     Ok(report)
+}
+
+/// The sources the rows name, checked again against the sources dataset as it is now.
+fn recheck_sources(
+    conn: &Connection,
+    meta: &DatasetMeta,
+    typed: &[(u64, Vec<Value>)],
+    problems: &mut Problems,
+) -> Result<(), ImportError> {
+    let Some(known) = known_sources(conn, meta)? else {
+        return Ok(());
+    };
+    let Some((index, column)) = meta.source_column.as_ref().and_then(|s| meta.column(s)) else {
+        return Ok(());
+    };
+    for (line, row) in typed {
+        match &row[index] {
+            Value::Text(s) if known.contains(s) => {}
+            other => problems.push(
+                Some(*line),
+                None,
+                Some(&column.name),
+                format!(
+                    "source {} does not exist in the sources dataset (it was removed while the file was being checked)",
+                    describe(other)
+                ),
+            ),
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn code_text(value: &Value) -> Option<String> {
@@ -355,7 +508,7 @@ pub(super) fn code_text(value: &Value) -> Option<String> {
 /// Columns with a code list (`codes = "dataset:column"`) take only values found there. A list
 /// in the dataset itself (a parent code) also takes the file's own values.
 pub(super) fn check_codes(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meta: &DatasetMeta,
     typed: &[(u64, Vec<Value>)],
     problems: &mut Problems,
@@ -420,7 +573,7 @@ pub(super) fn unit_hint(column: &ColumnMeta) -> String {
     }
 }
 
-pub(super) fn sources_dataset(tx: &Transaction<'_>) -> Result<Option<String>, rusqlite::Error> {
+pub(super) fn sources_dataset(tx: &Connection) -> Result<Option<String>, rusqlite::Error> {
     tx.query_row(
         "SELECT value FROM _logam_meta WHERE key = 'sources_dataset'",
         [],
@@ -432,7 +585,7 @@ pub(super) fn sources_dataset(tx: &Transaction<'_>) -> Result<Option<String>, ru
 /// The source ids a row may name, or `None` when the dataset needs none. When the dataset is
 /// the sources dataset itself its rows need no source; removals are checked after the write.
 pub(super) fn known_sources(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     meta: &DatasetMeta,
 ) -> Result<Option<HashSet<String>>, ImportError> {
     if meta.source_column.is_none() {

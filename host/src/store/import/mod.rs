@@ -1,5 +1,6 @@
-//! Importing a file into a dataset: parse, check every row against the schema, then write the
-//! whole file as one revision in one transaction, or nothing at all.
+//! Importing a file into a dataset: parse, check every row against the schema (on read-only
+//! connections, while other writes go on), then write the whole file as one revision in one
+//! transaction with its audit row, or nothing at all.
 //!
 //! The API (`POST /admin/datasets/{id}/import`) and the CLI (`logam import`) both call
 //! [`Store::import_blocking`], so a file is judged the same way wherever it comes from.
@@ -15,6 +16,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::catalog::{self, DatasetMeta};
+use super::tokens::{Actor, append_audit};
 use super::{Store, StoreError, write};
 
 /// The report lists this many problems; the count covers them all.
@@ -188,12 +190,14 @@ fn truncate(s: &str) -> String {
 
 impl Store {
     /// Imports `bytes` into `dataset` as one revision (see the module docs). A file with any
-    /// problem is refused whole; a dry run reports the counts and writes nothing.
+    /// problem is refused whole; a dry run reports the counts and writes nothing. A real
+    /// import is audited as `actor`'s in its own transaction.
     pub fn import_blocking(
         &self,
         dataset: &str,
         bytes: &[u8],
         options: &ImportOptions,
+        actor: &Actor,
     ) -> Result<ImportReport, ImportError> {
         if bytes.is_empty() {
             return Err(ImportError::Empty);
@@ -202,7 +206,8 @@ impl Store {
         if text.trim().is_empty() {
             return Err(ImportError::Empty);
         }
-        self.write_blocking(|conn| Ok(check::import(conn, dataset, text, options)))
+        let prepared = check::prepare(self, dataset, text, options)?;
+        self.write_blocking(|conn| Ok(check::commit(conn, dataset, prepared, options, actor)))
             .map_err(ImportError::Store)?
     }
 }
@@ -212,8 +217,9 @@ impl Store {
 pub fn create_dataset(
     conn: &mut rusqlite::Connection,
     toml_text: &str,
-    author: &str,
+    actor: &Actor,
 ) -> Result<DatasetMeta, StoreError> {
+    let author = actor.name.as_str();
     let spec: write::DatasetSpec =
         toml::from_str(toml_text).map_err(|e| StoreError::InvalidData {
             dataset: "(new)".into(),
@@ -226,6 +232,14 @@ pub fn create_dataset(
     write::build_search_index(&tx, &meta)?;
     write::close_revision(&tx, &spec.id, rev, 0)?;
     let meta = catalog::load_dataset(&tx, &spec.id)?;
+    append_audit(
+        &tx,
+        &actor.audit(
+            "dataset.create",
+            meta.id.clone(),
+            serde_json::json!({"revision": meta.revision, "columns": meta.columns.len()}),
+        ),
+    )?;
     tx.commit()?;
     Ok(meta)
 }

@@ -1059,7 +1059,10 @@ async fn index_health_formats_and_home_page() {
     assert_eq!(status, 200);
     assert_eq!(index["links"]["datasets"], json!("/api/datasets"));
     let (status, health) = get_json(&server.url("/healthz")).await;
-    assert_eq!((status, health), (200, json!({"status": "ok"})));
+    assert_eq!((status, &health["status"]), (200, &json!("ok")), "{health}");
+    // How much capacity is in use: nothing, on an idle server, but the health check itself.
+    assert_eq!(health["capacity"]["exports"]["running"], 0, "{health}");
+    assert!(health["capacity"]["readers"]["size"].as_u64().unwrap() >= 1);
     let (_, formats) = get_json(&server.url("/api/formats")).await;
     let extensions: Vec<&str> = formats["formats"]
         .as_array()

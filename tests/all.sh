@@ -8,7 +8,7 @@
 # - npm (tests/browser/package-lock.json): playwright-core, which drives Debian's chromium.
 # - PyPI (tests/requirements.txt, exact versions) into .tools/venv: the catalog standards'
 #   validators and the OpenAPI contract tools.
-# - The wasm32-wasip2 Rust target (host/build.rs adds it too when it is missing).
+# The wasm32-wasip2 Rust target is host/build.rs's to add when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,11 +30,6 @@ if ((${#missing[@]})); then
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
         "${missing[@]}" >/dev/null
-fi
-
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
-    say "rustup target add wasm32-wasip2"
-    rustup target add wasm32-wasip2
 fi
 
 if [[ ! -d tests/browser/node_modules ]] \

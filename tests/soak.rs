@@ -1,7 +1,7 @@
 //! The soak (issue 11): mixed public load on a large generated database for a fixed time,
 //! with the office working at the same time, against the real binary on loopback.
 //!
-//! Pages, single rows, exports (some drained below the minimum rate, so they are cut off),
+//! Pages, single rows, exports (some drained slowly, above the minimum rate),
 //! SQL, indicators, facets (cheap ones and bombs the read budget refuses), bad requests, an
 //! import every 30 s and a plugin upgrade every 20 s; clients come from 64 addresses through
 //! a trusted proxy (loopback), so each has its own limits. It counts requests by status and
@@ -443,13 +443,13 @@ async fn mixed_hostile_load_leaves_no_unexpected_5xx_and_flat_memory() {
                             download(&http, &base, &path, &address, 0, &tally).await;
                         }
                         "slow export" => {
-                            // One drains below the minimum rate (cut off once the socket
-                            // buffers it fills are spent), one above it.
-                            let rate = if worker.is_multiple_of(2) {
-                                4 * 1024
-                            } else {
-                                256 * 1024
-                            };
+                            // Slow, but above the minimum rate: never cut off. A download
+                            // below it is not soaked here: on loopback the kernel's socket
+                            // buffers can hold a whole 50,000-row export, so whether the
+                            // server is still writing when the drain rule looks depends on
+                            // the machine's load, and the outcome would be a race. The cut-off
+                            // itself is tested deterministically in tests/traffic.rs.
+                            let rate = 256 * 1024;
                             let path = format!("{ROWS}.csv?_size=50000");
                             download(&http, &base, &path, &address, rate, &tally).await;
                         }

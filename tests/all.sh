@@ -32,10 +32,12 @@ if ((${#missing[@]})); then
         "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -d tests/browser/node_modules ]] \
-    || ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.package-lock.json; then
+# npm's own hidden lockfile is not byte-equal to ours, so a stamp says which lock was installed.
+npm_stamp=tests/browser/node_modules/.logam-installed-lock
+if ! cmp -s tests/browser/package-lock.json "$npm_stamp"; then
     say "npm ci (tests/browser)"
     (cd tests/browser && npm ci --no-audit --no-fund --silent)
+    cp tests/browser/package-lock.json "$npm_stamp"
 fi
 
 venv="$root/.tools/venv"

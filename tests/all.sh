@@ -64,9 +64,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 say "cargo test --workspace (host, its integration tests, the zoo, browser and validators)"
-cargo test --workspace --locked 2>&1 | tee -a "$log" || status=1
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee -a "$log" || status=1
 say "cargo test in plugins/ (the first-party plugins' own computations, natively)"
-(cd plugins && cargo test --workspace --locked) 2>&1 | tee -a "$log" || status=1
+(cd plugins && cargo test --workspace --locked --no-fail-fast) 2>&1 | tee -a "$log" || status=1
 
 # One closing line for the whole suite, summed over every test binary of both workspaces.
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"

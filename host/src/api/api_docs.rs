@@ -8,6 +8,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::Value;
 
+use super::openapi::responses::{ServerError, Unavailable};
 use super::openapi::{Live, document};
 use crate::http::Lang;
 use crate::http::page::layout;
@@ -190,6 +191,25 @@ pub fn render(document: &Value, lang: Lang) -> Markup {
     }
 }
 
+/// The page's language.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the `Lang` extractor
+pub struct DocsParams {
+    /// Page language: `en` for English; any other value (or none) gives Indonesian.
+    lang: Option<String>,
+}
+
+/// Dokumentasi API (HTML) / API reference page
+///
+/// This document as a page, without JavaScript. Indonesian; `?lang=en` for English.
+#[utoipa::path(get, path = "/api/docs", tag = "meta", operation_id = "docs",
+    params(DocsParams),
+    responses(
+        (status = 200, description = "The page.", body = String, content_type = "text/html"),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn page(
     State(app): State<AppState>,
     lang: Lang,

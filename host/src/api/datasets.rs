@@ -4,8 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 
+use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::params::{Conditional, DatasetPath};
+use super::schema;
 use crate::export::FormatInfo;
 use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
 use crate::http::download::all_formats;
@@ -27,35 +29,47 @@ fn dataset_formats(app: &AppState, path: &str) -> (Vec<FormatInfo>, String) {
     (formats, format!("{path}|{fingerprint}"))
 }
 
-fn links(meta: &DatasetMeta, formats: &[FormatInfo]) -> Value {
+fn links(meta: &DatasetMeta, formats: &[FormatInfo]) -> schema::Links {
     let base = format!("/api/datasets/{}", meta.id);
-    let mut links = serde_json::Map::new();
-    links.insert("self".into(), json!(base));
-    links.insert("rows".into(), json!(format!("{base}/rows")));
+    let mut links = schema::Links::new();
+    links.insert("rows".into(), format!("{base}/rows"));
     for format in formats {
         links.insert(
             format.extension.clone(),
-            json!(format!("{base}/rows.{}", format.extension)),
+            format!("{base}/rows.{}", format.extension),
         );
     }
-    links.insert("revisions".into(), json!(format!("{base}/revisions")));
-    Value::Object(links)
+    links.insert("revisions".into(), format!("{base}/revisions"));
+    links.insert("self".into(), base);
+    links
 }
 
-fn summary(meta: &DatasetMeta, formats: &[FormatInfo]) -> Value {
-    json!({
-        "id": meta.id,
-        "title": meta.title,
-        "description": meta.description,
-        "licence": meta.licence,
-        "synthetic": meta.synthetic,
-        "revision": meta.revision,
-        "row_count": meta.row_count,
-        "updated_at": meta.updated_at,
-        "links": links(meta, formats),
-    })
+fn summary(meta: &DatasetMeta, formats: &[FormatInfo]) -> schema::DatasetSummary {
+    schema::DatasetSummary {
+        id: meta.id.clone(),
+        title: meta.title.clone(),
+        description: meta.description.clone(),
+        licence: meta.licence.clone(),
+        synthetic: meta.synthetic,
+        revision: meta.revision,
+        row_count: meta.row_count,
+        updated_at: meta.updated_at.clone(),
+        links: links(meta, formats),
+    }
 }
 
+/// Daftar dataset / list datasets
+///
+/// Every published dataset with title, description, licence, revision, row count and links
+/// (one per download format).
+#[utoipa::path(get, path = "/api/datasets", tag = "datasets", operation_id = "datasets",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The datasets.", body = schema::DatasetList),
+        (status = 304, response = NotModified),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn list(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -81,17 +95,31 @@ pub async fn list(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some(datasets)) => {
-            let body = json!({
-                "datasets": datasets.iter().map(|d| summary(d, &formats)).collect::<Vec<_>>(),
-            });
+            let body = schema::DatasetList {
+                datasets: datasets.iter().map(|d| summary(d, &formats)).collect(),
+            };
             Ok(with_cache_headers(Json(body).into_response(), state, &key))
         }
     }
 }
 
+/// Metadata dataset / one dataset's metadata
+///
+/// Columns (type, unit, bilingual title and description), primary key, source column, the
+/// sources cited, licence, formats and links.
+#[utoipa::path(get, path = "/api/datasets/{id}", tag = "datasets", operation_id = "dataset",
+    params(DatasetPath, Conditional),
+    responses(
+        (status = 200, description = "The dataset.", body = schema::Dataset),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
-    PathParams(dataset): PathParams<String>,
+    PathParams(DatasetPath { id: dataset }): PathParams<DatasetPath>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
@@ -113,23 +141,44 @@ pub async fn show(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some((meta, sources))) => {
-            let mut body = serde_json::to_value(&meta).unwrap_or_else(|_| json!({}));
-            if let Value::Object(map) = &mut body {
-                map.insert("sources".into(), json!(sources));
-                map.insert("links".into(), links(&meta, &formats));
-                map.insert(
-                    "formats".into(),
-                    json!(formats.iter().map(|f| &f.extension).collect::<Vec<_>>()),
-                );
-            }
+            let links = links(&meta, &formats);
+            let body = schema::Dataset {
+                id: meta.id,
+                title: meta.title,
+                description: meta.description,
+                licence: meta.licence,
+                primary_key: meta.primary_key,
+                source_column: meta.source_column,
+                synthetic: meta.synthetic,
+                searchable: meta.searchable,
+                columns: meta.columns,
+                revision: meta.revision,
+                row_count: meta.row_count,
+                updated_at: meta.updated_at,
+                sources,
+                links,
+                formats: formats.into_iter().map(|f| f.extension).collect(),
+            };
             Ok(with_cache_headers(Json(body).into_response(), state, &key))
         }
     }
 }
 
+/// Riwayat revisi / revision history
+///
+/// Who changed the dataset, when, and how many rows (newest 1000).
+#[utoipa::path(get, path = "/api/datasets/{id}/revisions", tag = "datasets", operation_id = "revisions",
+    params(DatasetPath),
+    responses(
+        (status = 200, description = "The revisions.", body = schema::Revisions),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn revisions(
     State(app): State<AppState>,
-    PathParams(dataset): PathParams<String>,
+    PathParams(DatasetPath { id: dataset }): PathParams<DatasetPath>,
 ) -> Result<Response, ApiError> {
     let records = app
         .store
@@ -138,5 +187,5 @@ pub async fn revisions(
             session.revisions(Some(&dataset), 1000)
         })
         .await?;
-    Ok(Json(json!({ "revisions": records })).into_response())
+    Ok(Json(schema::Revisions { revisions: records }).into_response())
 }

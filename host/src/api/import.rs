@@ -13,7 +13,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::openapi::responses::{BadRequest, NotFound, ServerError, Unavailable};
+use super::params::DatasetPath;
+use super::schema::ChangesPage;
 use crate::http::auth::Caller;
+use crate::http::declared::Declared;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::store::import::{ImportError, ImportFormat, ImportMode, ImportOptions};
 use crate::store::{DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE};
@@ -147,19 +151,10 @@ fn options(query: Option<&str>, headers: &HeaderMap) -> Result<ImportOptions, Ap
 }
 
 fn body_error(rejection: BytesRejection, limit: usize) -> ApiError {
-    let status = rejection.status();
-    ApiError::new(
-        status,
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "upload_too_large"
-        } else {
-            "invalid_body"
-        },
-        format!(
-            "{} (the limit is {} MiB)",
-            rejection.body_text(),
-            limit >> 20
-        ),
+    super::upload::rejected_body(
+        rejection,
+        "upload_too_large",
+        limit,
         "split the file, or start the server with a larger --max-import-mib",
     )
 }
@@ -258,11 +253,44 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(meta)).into_response())
 }
 
-/// `GET /api/datasets/{id}/changes?from=A&to=B[&_size=N][&_next=TOKEN]`: one page of the
-/// changes (keyset over the touched keys), with `next_url` to the following page.
+/// The parameters of `/api/datasets/{id}/changes`; any other is refused.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `changes` reads the query string itself
+pub struct ChangesParams {
+    /// The earlier revision (0: before anything). Default: the revision before `to`.
+    #[param(minimum = 0)]
+    from: Option<i64>,
+    /// The later revision. Default: the dataset's current revision.
+    #[param(minimum = 0)]
+    to: Option<i64>,
+    /// Touched keys per page (default 1000).
+    #[param(rename = "_size", minimum = 1, maximum = 10000)]
+    size: Option<u32>,
+    /// The `next` token of the previous page (same `from` and `to`).
+    #[param(rename = "_next")]
+    next: Option<String>,
+}
+
+static CHANGES_NAMES: Declared = Declared::new();
+
+/// Perubahan antar revisi / changes between revisions
+///
+/// Rows added, removed and changed (before and after) from revision `from` to revision `to`
+/// (global revision numbers), one page of touched keys at a time in key order: follow
+/// `next_url` until it is null.
+#[utoipa::path(get, path = "/api/datasets/{id}/changes", tag = "datasets", operation_id = "changes",
+    params(DatasetPath, ChangesParams),
+    responses(
+        (status = 200, description = "The changes.", body = ChangesPage),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn changes(
     State(app): State<AppState>,
-    PathParams(dataset): PathParams<String>,
+    PathParams(DatasetPath { id: dataset }): PathParams<DatasetPath>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     uri: axum::http::Uri,
@@ -272,6 +300,18 @@ pub async fn changes(
     let mut size = DEFAULT_CHANGES_PAGE;
     let mut next = None;
     for (key, value) in pairs(query.as_deref())? {
+        if !CHANGES_NAMES.contains::<ChangesParams>(&key) {
+            return Err(bad_parameter(
+                format!(
+                    "`{}` is not a parameter of changes",
+                    key.chars().take(100).collect::<String>()
+                ),
+                &format!(
+                    "the parameters are {}",
+                    CHANGES_NAMES.names::<ChangesParams>().join(", ")
+                ),
+            ));
+        }
         let number = || {
             value.parse::<i64>().map_err(|_| {
                 bad_parameter(
@@ -297,9 +337,10 @@ pub async fn changes(
                 })?,
             "_next" => next = Some(value.chars().take(2000).collect::<String>()),
             other => {
+                // Declared in ChangesParams but not read here: refused, never ignored.
                 return Err(bad_parameter(
-                    format!("`{other}` is not a parameter of changes"),
-                    "the parameters are from, to, _size and _next",
+                    format!("`{other}` is not read by changes"),
+                    "tell the maintainers: it is documented but not implemented",
                 ));
             }
         }
@@ -332,9 +373,5 @@ pub async fn changes(
             uri.path()
         )
     });
-    let mut body = serde_json::to_value(&changes).unwrap_or_default();
-    if let Some(map) = body.as_object_mut() {
-        map.insert("next_url".into(), json!(next_url));
-    }
-    Ok(Json(body).into_response())
+    Ok(Json(ChangesPage { changes, next_url }).into_response())
 }

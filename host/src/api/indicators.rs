@@ -7,8 +7,15 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::openapi::responses::{
+    BadGateway, BadRequest, GatewayTimeout, NotFound, NotModified, ServerError, Unavailable,
+    Unprocessable,
+};
+use super::params::{Conditional, ExtensionPath, IndicatorPath};
+use super::schema;
 use crate::export::{self, ExportOptions, ExportSchema};
 use crate::http::caching::{CACHE_CONTROL_VALUE, json_tagged};
+use crate::http::declared::{Declared, Flag};
 use crate::http::download::{
     Format, Target, all_formats, find_format, set_download_headers, split_exporter_params,
 };
@@ -41,6 +48,16 @@ fn summary(plugin: &Plugin, plugins: &PluginHost) -> Value {
     info
 }
 
+/// Daftar indikator / list indicators
+///
+/// Each indicator's BPS MS-Ind metadata (konsep, definisi, rumus, satuan, interpretasi),
+/// parameters, inputs, plugin and links.
+#[utoipa::path(get, path = "/api/indicators", tag = "indicators", operation_id = "indicators",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The indicators.", body = schema::IndicatorList),
+        (status = 304, response = NotModified),
+    ))]
 pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     json_tagged(
         &headers,
@@ -55,12 +72,79 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     )
 }
 
-/// Splits `id.ext`, sorts the query into `_bom`, the exporter's parameters and the
-/// indicator's, runs the indicator (or answers 304 from its ETag) and answers in the asked
-/// format.
+/// The parameters of an indicator's result, besides its own.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `show` reads the pairs itself
+pub struct IndicatorParams {
+    /// The indicator's own parameters, each as `name=value`; an unknown one is refused (400).
+    /// Any other name starting with `_` is refused.
+    #[param(style = Form, explode)]
+    parameters: Option<std::collections::BTreeMap<String, String>>,
+    /// Compute from the data as it was at this revision.
+    #[param(rename = "_as_of", minimum = 0)]
+    as_of: Option<i64>,
+}
+
+/// The CSV byte-order mark of an indicator's download.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `show` reads the pairs itself
+pub struct IndicatorBom {
+    /// `.csv` only: start with a UTF-8 byte-order mark for Excel.
+    #[param(rename = "_bom", inline)]
+    bom: Option<Flag>,
+}
+
+static INDICATOR_NAMES: Declared = Declared::new();
+static BOM_NAMES: Declared = Declared::new();
+
+/// Hasil indikator / an indicator's result
+///
+/// Runs the indicator (or answers from its result cache) and returns its metadata, columns
+/// and rows.
+#[utoipa::path(get, path = "/api/indicators/{id}", tag = "indicators", operation_id = "indicator",
+    params(IndicatorPath, IndicatorParams, Conditional),
+    responses(
+        (status = 200, description = "The result.", body = schema::IndicatorResult),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = ServerError),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    ))]
+#[allow(dead_code)] // the operation `show` serves without an extension
+fn show_json() {}
+
+/// Unduh hasil indikator / download an indicator's result
+///
+/// The result as a file in the format `ext`. Exporter plugins take their own parameters too.
+#[utoipa::path(get, path = "/api/indicators/{id}.{ext}", tag = "indicators", operation_id = "indicator_export",
+    params(IndicatorPath, ExtensionPath, IndicatorParams, IndicatorBom, Conditional),
+    responses(
+        (status = 200, description = "The file. `Content-Disposition: attachment` for formats meant to be saved."),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = ServerError),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    ),
+    extensions(("x-logam-route" = json!("/api/indicators/{id}"))))]
+#[allow(dead_code)] // the operation `show` serves with an extension
+fn show_export() {}
+
+/// Splits `id.ext` ([`show_json`], [`show_export`]: one axum route, two operations), sorts the
+/// query into `_bom`, the exporter's parameters and the indicator's, runs the indicator (or
+/// answers 304 from its ETag) and answers in the asked format.
 pub async fn show(
     State(app): State<AppState>,
-    PathParams(resource): PathParams<String>,
+    PathParams(IndicatorPath { id: resource }): PathParams<IndicatorPath>,
     RawQuery(query): RawQuery,
     request_headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -84,6 +168,14 @@ pub async fn show(
     let mut bom = false;
     let mut as_of = None;
     for (key, value) in pairs {
+        let declared = INDICATOR_NAMES.contains::<IndicatorParams>(&key)
+            || (extension.as_deref() == Some("csv") && BOM_NAMES.contains::<IndicatorBom>(&key));
+        if key.starts_with('_') && !declared {
+            return Err(QueryError::UnknownParameter {
+                parameter: key.chars().take(100).collect(),
+            }
+            .into());
+        }
         match key.as_str() {
             "_bom" if extension.as_deref() == Some("csv") => {
                 bom = crate::http::params::flag(&key, &value)?
@@ -104,6 +196,7 @@ pub async fn show(
                 )
             }
             _ if key.starts_with('_') => {
+                // Declared above but not read here: refused, never ignored.
                 return Err(QueryError::UnknownParameter {
                     parameter: key.chars().take(100).collect(),
                 }

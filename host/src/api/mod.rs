@@ -12,8 +12,10 @@ mod datasets;
 mod import;
 mod indicators;
 pub mod openapi;
+mod params;
 mod plugins;
 mod rows;
+mod schema;
 mod sql;
 mod submissions;
 mod upload;
@@ -22,7 +24,6 @@ use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, extract::State};
-use serde_json::json;
 
 pub use sql::MAX_BODY_BYTES as MAX_SQL_BODY_BYTES;
 
@@ -119,8 +120,17 @@ pub fn token_routes(state: &AppState) -> Router<AppState> {
     admin.merge(accounts).merge(data_admin)
 }
 
-/// `/healthz`: whether the database can be read, on the health check's own connection (never
-/// a pooled one, so it answers however busy the readers are), and how much capacity is in use.
+/// Kesehatan / health check
+///
+/// 200 when the database answers, with how much capacity is in use (readers for pages,
+/// readers and slots for downloads). Answered on a connection of its own, so it never waits
+/// for a busy pool. Never cached (`Cache-Control: no-store`).
+#[utoipa::path(get, path = "/healthz", tag = "meta", operation_id = "health",
+    responses(
+        (status = 200, description = "The service and its database answer.", body = schema::Health),
+        (status = 500, response = openapi::responses::ServerError),
+        (status = 503, response = openapi::responses::Unavailable),
+    ))]
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     let store = app.store.clone();
     let healthy = tokio::task::spawn_blocking(move || store.health_blocking())
@@ -135,14 +145,23 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     }
     let capacity = app.store.capacity();
     let (exports, export_slots) = app.export_limiter.usage();
-    let body = json!({
-        "status": "ok",
-        "capacity": {
-            "readers": {"in_use": capacity.readers_in_use, "size": capacity.readers},
-            "export_readers": {"in_use": capacity.export_readers_in_use, "size": capacity.export_readers},
-            "exports": {"running": exports, "limit": export_slots},
-        }
-    });
+    let body = schema::Health {
+        status: "ok",
+        capacity: schema::Capacity {
+            readers: schema::Usage {
+                in_use: capacity.readers_in_use,
+                size: capacity.readers,
+            },
+            export_readers: schema::Usage {
+                in_use: capacity.export_readers_in_use,
+                size: capacity.export_readers,
+            },
+            exports: schema::ExportUsage {
+                running: exports,
+                limit: export_slots,
+            },
+        },
+    };
     // A health check must reach the server every time.
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -151,57 +170,75 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
         .into_response())
 }
 
+/// Indeks API / API index
+///
+/// Name, description, version, links to every endpoint and the row parameters.
+#[utoipa::path(get, path = "/api", tag = "meta", operation_id = "index",
+    params(params::Conditional),
+    responses(
+        (status = 200, description = "The index.", body = schema::Index),
+        (status = 304, response = openapi::responses::NotModified),
+    ))]
 async fn index(headers: axum::http::HeaderMap) -> Response {
     caching::json_tagged(
         &headers,
-        &json!({
-            "name": "logam",
-            "description": {
-                "id": "Data terbuka IKM logam Purbalingga: klaster knalpot, pemasok suku cadang dan handle dongkrak, program Dinperindag dan UPT Logam.",
-                "en": "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its spare-part and jack-handle suppliers, and the programmes of the regency's industry office."
+        &schema::Index {
+            name: "logam",
+            description: crate::store::Bilingual {
+                id: "Data terbuka IKM logam Purbalingga: klaster knalpot, pemasok suku cadang dan handle dongkrak, program Dinperindag dan UPT Logam.".into(),
+                en: "Open data on Purbalingga's small metal-working industry: the exhaust-pipe cluster, its spare-part and jack-handle suppliers, and the programmes of the regency's industry office.".into(),
             },
-            "version": env!("CARGO_PKG_VERSION"),
-            "links": {
-                "datasets": "/api/datasets",
-                "dataset": "/api/datasets/{id}",
-                "rows": "/api/datasets/{id}/rows",
-                "row": "/api/datasets/{id}/rows/{key}",
-                "export": "/api/datasets/{id}/rows.{ext} (every format in /api/formats)",
-                "revisions": "/api/datasets/{id}/revisions",
-                "formats": "/api/formats",
-                "sql": "/api/sql?sql=SELECT ...",
-                "indicators": "/api/indicators",
-                "indicator": "/api/indicators/{id}[.ext]",
-                "plugins": "/api/plugins",
-                "queries": "/api/datasets/{id}/queries",
-                "health": "/healthz",
-                "dcat": "/catalog.jsonld (DCAT-AP 3, JSON-LD)",
-                "data_json": "/data.json (Project Open Data v1.1)",
-                "datapackage": "/datapackage.json (Frictionless Data Package, every dataset)",
-                "dataset_datapackage": "/datasets/{id}/datapackage.json",
-                "openapi": "/openapi.json",
-                "docs": "/api/docs"
-            },
-            "parameters": {
-                "col=value": "exact match on a column",
-                "col__OP=value": "OP: exact, not, gt, gte, lt, lte, contains, startswith, in (comma list), isnull (1/0)",
-                "_sort / _sort_desc": "sort by a column",
-                "_size": "rows per page, 1 to 1000 (default 100)",
-                "_next": "the `next` token of the previous page",
-                "_col": "comma list of columns to return",
-                "_facet": "count the values of a column in the filtered rows (repeatable)",
-                "_q": "full-text search in the text columns",
-                "_count": "1 to include the total count of the filtered rows",
-                "_bom": "1 to start a CSV with a byte-order mark for Excel",
-                "_as_of": "a revision number: the data as it was then (citable forever)"
-            }
-        }),
+            version: env!("CARGO_PKG_VERSION"),
+            links: INDEX_LINKS.iter().copied().collect(),
+            parameters: crate::http::params::described_row_parameters(),
+        },
     )
 }
 
+const INDEX_LINKS: &[(&str, &str)] = &[
+    ("datasets", "/api/datasets"),
+    ("dataset", "/api/datasets/{id}"),
+    ("rows", "/api/datasets/{id}/rows"),
+    ("row", "/api/datasets/{id}/rows/{key}"),
+    (
+        "export",
+        "/api/datasets/{id}/rows.{ext} (every format in /api/formats)",
+    ),
+    ("revisions", "/api/datasets/{id}/revisions"),
+    ("changes", "/api/datasets/{id}/changes"),
+    ("formats", "/api/formats"),
+    ("sql", "/api/sql?sql=SELECT ..."),
+    ("indicators", "/api/indicators"),
+    ("indicator", "/api/indicators/{id}[.ext]"),
+    ("plugins", "/api/plugins"),
+    ("queries", "/api/datasets/{id}/queries"),
+    ("health", "/healthz"),
+    ("dcat", "/catalog.jsonld (DCAT-AP 3, JSON-LD)"),
+    ("data_json", "/data.json (Project Open Data v1.1)"),
+    (
+        "datapackage",
+        "/datapackage.json (Frictionless Data Package, every dataset)",
+    ),
+    ("dataset_datapackage", "/datasets/{id}/datapackage.json"),
+    ("openapi", "/openapi.json"),
+    ("docs", "/api/docs"),
+];
+
+/// Format unduhan / download formats
+///
+/// The native formats (csv, json, ndjson) and those of the exporter plugins installed now,
+/// with what each fits (datasets, indicators).
+#[utoipa::path(get, path = "/api/formats", tag = "meta", operation_id = "formats",
+    params(params::Conditional),
+    responses(
+        (status = 200, description = "The formats.", body = schema::Formats),
+        (status = 304, response = openapi::responses::NotModified),
+    ))]
 async fn formats(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     caching::json_tagged(
         &headers,
-        &json!({ "formats": download::all_formats(&app.plugins) }),
+        &schema::Formats {
+            formats: download::all_formats(&app.plugins),
+        },
     )
 }

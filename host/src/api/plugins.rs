@@ -6,6 +6,9 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::params::{Conditional, PluginPath};
+use super::schema;
 use crate::http::caching::json_tagged;
 use crate::http::download::plugin_format_info;
 use crate::http::{ApiError, AppState, PathParams};
@@ -49,6 +52,15 @@ pub fn plugin_json(plugin: &Plugin, plugins: &PluginHost) -> Value {
     })
 }
 
+/// Plugin terpasang / installed plugins
+///
+/// Versions, sha256, status, limits, calls, errors and latency of every plugin.
+#[utoipa::path(get, path = "/api/plugins", tag = "plugins", operation_id = "plugins",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The plugins.", body = schema::PluginList),
+        (status = 304, response = NotModified),
+    ))]
 pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let plugins: Vec<Value> = app
         .plugins
@@ -59,10 +71,22 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     json_tagged(&headers, &json!({ "plugins": plugins }))
 }
 
-/// One plugin, with every version recorded for it (what a rollback would return to).
+/// Satu plugin / one plugin
+///
+/// One plugin with every version recorded for it (what a rollback would return to).
+#[utoipa::path(get, path = "/api/plugins/{id}", tag = "plugins", operation_id = "plugin",
+    params(PluginPath, Conditional),
+    responses(
+        (status = 200, description = "The plugin.", body = schema::Plugin),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn show(
     State(app): State<AppState>,
-    PathParams(id): PathParams<String>,
+    PathParams(PluginPath { id }): PathParams<PluginPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let plugin = app.plugins.plugin(&id)?;

@@ -6,20 +6,31 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
+use super::openapi::responses::{
+    BadGateway, BadRequest, GatewayTimeout, NotFound, NotModified, ServerError, TooManyRequests,
+    Unavailable, Unprocessable,
+};
+use super::params::{Conditional, DatasetPath, DatasetResourcePath, ExtensionPath, RowPath};
+use super::schema;
 use crate::export::{self, ExportOptions, ExportSchema};
 use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
 use crate::http::download::{
     Format, Target, find_format, set_download_headers, split_exporter_params,
 };
-use crate::http::params::{self, Mode};
+use crate::http::params::{self, ExportParams, Mode, PageParams};
 use crate::http::{ApiError, AppState, ClientAddr, PathParams};
 use crate::store::{Fresh, Page};
 
-/// `rows` is a JSON page; `rows.EXT` is the whole result in format EXT.
+/// `rows` is a JSON page ([`page`]); `rows.EXT` is the whole result in format EXT
+/// ([`export`]). One axum route, since its router cannot match a suffix within a segment;
+/// two operations in `/openapi.json`.
 pub async fn rows(
     State(app): State<AppState>,
     client: ClientAddr,
-    PathParams((dataset, resource)): PathParams<(String, String)>,
+    PathParams(DatasetResourcePath {
+        id: dataset,
+        resource,
+    }): PathParams<DatasetResourcePath>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     uri: Uri,
@@ -43,7 +54,24 @@ fn json_response(body: Vec<u8>) -> Response {
         .into_response()
 }
 
-async fn page(
+/// Halaman baris / a page of rows
+///
+/// A page of rows (100 by default, `_size` up to 1000) with filters, sort, columns, full-text
+/// search, count and facets. Follow `next_url` until it is null; pages stay correct while data
+/// is added between requests.
+#[utoipa::path(get, path = "/api/datasets/{id}/rows", tag = "rows", operation_id = "rows",
+    params(DatasetPath, PageParams, Conditional),
+    responses(
+        (status = 200, description = "A page.", body = schema::RowsPage),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ),
+    extensions(("x-logam-route" = json!("/api/datasets/{id}/{resource}"))))]
+pub async fn page(
     app: AppState,
     dataset: String,
     query: Option<String>,
@@ -119,16 +147,8 @@ fn page_json(page: &Page, next_base: &str) -> Vec<u8> {
         out.extend_from_slice(format!(",\"count\":{count}").as_bytes());
     }
     if !page.facets.is_empty() {
-        let facets: serde_json::Map<String, serde_json::Value> = page
-            .facets
-            .iter()
-            .map(|f| {
-                (
-                    f.column.clone(),
-                    serde_json::json!({"values": f.values, "truncated": f.truncated}),
-                )
-            })
-            .collect();
+        let facets: std::collections::BTreeMap<&str, &crate::store::Facet> =
+            page.facets.iter().map(|f| (f.column.as_str(), f)).collect();
         out.extend_from_slice(b",\"facets\":");
         push_json(&mut out, &facets);
     }
@@ -141,7 +161,28 @@ fn push_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-async fn export(
+/// Unduh semua baris / download every row
+///
+/// The whole filtered result, streamed in constant memory, as a file in the format `ext`.
+/// Same filters as the page; `_size` caps the rows and `_next` starts after a page token;
+/// `_count` and `_facet` are refused. Exporter plugins may take their own parameters (given
+/// like filters).
+#[utoipa::path(get, path = "/api/datasets/{id}/rows.{ext}", tag = "rows", operation_id = "rows_export",
+    params(DatasetPath, ExtensionPath, ExportParams, Conditional),
+    responses(
+        (status = 200, description = "The file. `Content-Disposition: attachment` for formats meant to be saved."),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = ServerError),
+        (status = 502, response = BadGateway),
+        (status = 503, response = Unavailable),
+        (status = 504, response = GatewayTimeout),
+    ),
+    extensions(("x-logam-route" = json!("/api/datasets/{id}/{resource}"))))]
+pub async fn export(
     app: AppState,
     client: ClientAddr,
     dataset: String,
@@ -204,10 +245,23 @@ async fn export(
     }
 }
 
-/// One row by its primary key.
+/// Satu baris / one row by its key
+///
+/// The row whose primary key is `key` (as text, e.g. `33.03.05`).
+#[utoipa::path(get, path = "/api/datasets/{id}/rows/{key}", tag = "rows", operation_id = "row",
+    params(RowPath, Conditional),
+    responses(
+        (status = 200, description = "The row.", body = schema::Row),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn row(
     State(app): State<AppState>,
-    PathParams((dataset, key)): PathParams<(String, String)>,
+    PathParams(RowPath { id: dataset, key }): PathParams<RowPath>,
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {

@@ -2,7 +2,7 @@
 //! (the office's canned queries). Both run in the store's SQL sandbox; this file only reads
 //! requests, limits each client's concurrent statements and shapes responses.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,10 +14,17 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::openapi::responses::{
+    BadRequest, NotFound, NotModified, PayloadTooLarge, ServerError, TooManyRequests, Unavailable,
+    UnsupportedMediaType,
+};
+use super::params::{Conditional, DatasetPath, ExtensionPath, QueryPath};
+use super::schema::{CannedQueries, CannedQuerySummary, SqlResult};
 use crate::export::{self, ExportOptions, ExportSchema, ObjectKeys};
 use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
+use crate::http::declared::{Declared, Flag};
 use crate::http::download::{native_format, set_download_headers};
 use crate::http::{ApiError, AppState, ClientAddr, PathParams};
 use crate::store::{
@@ -93,6 +100,68 @@ fn invalid(parameter: &str, value: &str, expected: &str) -> ApiError {
     .into()
 }
 
+/// The statement of an ad-hoc query.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `read_request` reads the pairs itself
+pub struct SqlStatement {
+    /// One SELECT statement (or WITH ... SELECT) over the published datasets.
+    #[param(min_length = 1)]
+    sql: String,
+}
+
+/// What every SQL request may carry besides its statement.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `read_request` reads the pairs itself
+pub struct SqlOptions {
+    /// Values of the statement's named parameters (`:name`), each as `name=value`. Names
+    /// starting with `_` are reserved.
+    #[param(style = Form, explode)]
+    params: Option<BTreeMap<String, String>>,
+    /// Deadline in milliseconds (at most 1000, the default).
+    #[param(rename = "_timelimit", minimum = 1, maximum = 1000)]
+    timelimit: Option<u32>,
+    /// Read every table as it was at this revision.
+    #[param(rename = "_as_of", minimum = 1)]
+    as_of: Option<i64>,
+    /// Ignored: the web forms send it with the page's language.
+    lang: Option<String>,
+}
+
+/// The row cap of a JSON answer.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `read_request` reads the pairs itself
+pub struct SqlJsonSize {
+    /// At most this many rows (default and maximum 1000); `truncated` says if there were more.
+    #[param(rename = "_size", minimum = 1, maximum = 1000)]
+    size: Option<u32>,
+}
+
+/// The CSV byte-order mark.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `read_request` reads the pairs itself
+pub struct CsvBom {
+    /// `.csv` only: start with a UTF-8 byte-order mark for Excel (400 on other formats).
+    #[param(rename = "_bom", inline)]
+    bom: Option<Flag>,
+}
+
+static STATEMENT: Declared = Declared::new();
+static OPTIONS: Declared = Declared::new();
+static JSON_SIZE: Declared = Declared::new();
+static BOM: Declared = Declared::new();
+
+/// Whether `key` is a parameter of this request (rather than unknown, or a named parameter).
+fn declared(key: &str, output: Output, adhoc: bool) -> bool {
+    (adhoc && STATEMENT.contains::<SqlStatement>(key))
+        || OPTIONS.contains::<SqlOptions>(key)
+        || (output == Output::Json && JSON_SIZE.contains::<SqlJsonSize>(key))
+        || (output == Output::Export("csv") && BOM.contains::<CsvBom>(key))
+}
+
 /// Reads `sql`, `_timelimit`, `_size`, `_as_of`, `_bom` and named parameters from pairs.
 fn read_request(
     pairs: Vec<(String, String)>,
@@ -113,6 +182,13 @@ fn read_request(
     let mut as_of = None;
     let mut bom = false;
     for (key, value) in pairs {
+        let reserved = key.starts_with('_') || key == "sql" || key == "lang";
+        if reserved && !declared(&key, output, canned_sql.is_none()) {
+            return Err(QueryError::UnknownParameter {
+                parameter: key.chars().take(100).collect(),
+            }
+            .into());
+        }
         match key.as_str() {
             "sql" if canned_sql.is_none() => sql = Some(value),
             "_timelimit" => {
@@ -141,7 +217,8 @@ fn read_request(
                 bom = crate::http::params::flag(&key, &value)?
             }
             "lang" => {}
-            _ if key.starts_with('_') || key == "sql" => {
+            _ if reserved => {
+                // Declared above but not read here: refused, never ignored.
                 return Err(QueryError::UnknownParameter {
                     parameter: key.chars().take(100).collect(),
                 }
@@ -246,11 +323,11 @@ fn body_pairs(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
 }
 
 fn body_too_large(rejection: BytesRejection) -> ApiError {
-    ApiError::new(
-        rejection.status(),
+    super::upload::rejected_body(
+        rejection,
         "body_rejected",
-        rejection.body_text(),
-        format!("send at most {MAX_BODY_BYTES} bytes"),
+        MAX_BODY_BYTES,
+        "send a shorter statement, or use GET with the statement in the query string",
     )
 }
 
@@ -430,8 +507,56 @@ fn with_retry_after(mut response: Response) -> Response {
     response
 }
 
+/// A statement POSTed as a form (`sql=...&name=value`): the query string's parameters, as text.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // a declaration: `body_pairs` reads the body itself
+pub struct SqlForm {
+    #[schema(min_length = 1)]
+    sql: String,
+    #[schema(pattern = "^[0-9]+$")]
+    _timelimit: Option<String>,
+    #[schema(pattern = "^[0-9]+$")]
+    _as_of: Option<String>,
+}
+
+/// A statement POSTed as JSON: `{"sql": "...", "params": {"name": "value"}}`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // a declaration: `body_pairs` reads the body itself
+pub struct SqlJson {
+    #[schema(min_length = 1)]
+    sql: String,
+    /// Named parameters; numbers and booleans are sent as text, null is left out.
+    #[schema(value_type = Option<Object>)]
+    params: Option<Value>,
+    /// Milliseconds, as a number or text.
+    #[schema(value_type = Option<Object>)]
+    _timelimit: Option<Value>,
+    /// A revision, as a number or text.
+    #[schema(value_type = Option<Object>)]
+    _as_of: Option<Value>,
+}
+
+/// The ad-hoc SQL endpoints, one GET and one POST per answer shape. `$what` says what the
+/// answer is; `$params` and `$ok` are the operation's own parameters and 200 answer.
 macro_rules! sql_route {
-    ($get:ident, $post:ident, $ext:expr) => {
+    ($get:ident, $post:ident, $ext:expr, $path:literal, $get_id:literal, $post_id:literal,
+     $what:literal, [$($param:path),*], ($($ok:tt)*)) => {
+        #[utoipa::path(get, path = $path, tag = "sql", operation_id = $get_id,
+            summary = "SQL hanya-baca / read-only SQL",
+            description = concat!("One read-only SELECT over the published datasets, ", $what,
+                ", within a deadline of 1 s. SQLite itself enforces read-only; named parameters \
+                (`:name`) come from the query string. Each client may have two statements \
+                running (429 beyond)."),
+            params(SqlStatement, SqlOptions, $($param,)* Conditional),
+            responses(
+                $($ok)*,
+                (status = 304, response = NotModified),
+                (status = 400, response = BadRequest),
+                (status = 404, response = NotFound),
+                (status = 429, response = TooManyRequests),
+                (status = 500, response = ServerError),
+                (status = 503, response = Unavailable),
+            ))]
         pub async fn $get(
             State(app): State<AppState>,
             client: ClientAddr,
@@ -455,6 +580,26 @@ macro_rules! sql_route {
             with_retry_after(result.unwrap_or_else(IntoResponse::into_response))
         }
 
+        #[utoipa::path(post, path = $path, tag = "sql", operation_id = $post_id,
+            summary = "SQL hanya-baca (POST) / read-only SQL (POST)",
+            description = concat!("One read-only SELECT over the published datasets, ", $what,
+                ", within a deadline of 1 s. The statement and parameters come in the body (a \
+                form, or JSON), and may also be in the query string. Not cached."),
+            request_body(description = "The statement and its parameters: a form (`sql=...&name=value`) or JSON.",
+                content(
+                    (SqlForm = "application/x-www-form-urlencoded"),
+                    (SqlJson = "application/json"),
+                )),
+            responses(
+                $($ok)*,
+                (status = 400, response = BadRequest),
+                (status = 404, response = NotFound),
+                (status = 413, response = PayloadTooLarge),
+                (status = 415, response = UnsupportedMediaType),
+                (status = 429, response = TooManyRequests),
+                (status = 500, response = ServerError),
+                (status = 503, response = Unavailable),
+            ))]
         pub async fn $post(
             State(app): State<AppState>,
             client: ClientAddr,
@@ -483,43 +628,146 @@ macro_rules! sql_route {
     };
 }
 
-sql_route!(sql_get, sql_post, None);
-sql_route!(sql_csv_get, sql_csv_post, Some("csv"));
-sql_route!(sql_json_get, sql_json_post, Some("json"));
-sql_route!(sql_ndjson_get, sql_ndjson_post, Some("ndjson"));
+sql_route!(
+    sql_get,
+    sql_post,
+    None,
+    "/api/sql",
+    "sql",
+    "sql_post",
+    "as a JSON object of at most 1000 rows",
+    [SqlJsonSize],
+    ((
+        status = 200,
+        description = "The result: at most `_size` rows (1000).",
+        body = SqlResult
+    ))
+);
+sql_route!(
+    sql_csv_get,
+    sql_csv_post,
+    Some("csv"),
+    "/api/sql.csv",
+    "sql_csv",
+    "sql_csv_post",
+    "as a streamed `.csv` file of every row",
+    [CsvBom],
+    ((status = 200, description = "The file."))
+);
+sql_route!(
+    sql_json_get,
+    sql_json_post,
+    Some("json"),
+    "/api/sql.json",
+    "sql_json",
+    "sql_json_post",
+    "as a streamed `.json` file of every row",
+    [],
+    ((status = 200, description = "The file."))
+);
+sql_route!(
+    sql_ndjson_get,
+    sql_ndjson_post,
+    Some("ndjson"),
+    "/api/sql.ndjson",
+    "sql_ndjson",
+    "sql_ndjson_post",
+    "as a streamed `.ndjson` file of every row",
+    [],
+    ((status = 200, description = "The file."))
+);
 
-fn canned_json(dataset: &str, query: &CannedQuery) -> Value {
-    json!({
-        "name": query.name,
-        "title": query.title,
-        "description": query.description,
-        "sql": query.sql,
-        "parameters": parameter_names(&query.sql),
-        "links": {
-            "json": format!("/api/datasets/{dataset}/queries/{}", query.name),
-            "csv": format!("/api/datasets/{dataset}/queries/{}.csv", query.name),
-            "ndjson": format!("/api/datasets/{dataset}/queries/{}.ndjson", query.name),
-            "form": format!("/datasets/{dataset}/queries/{}", query.name),
-        }
-    })
+fn canned_summary(dataset: &str, query: &CannedQuery) -> CannedQuerySummary {
+    let base = format!("/api/datasets/{dataset}/queries/{}", query.name);
+    let links = [
+        ("csv", format!("{base}.csv")),
+        ("ndjson", format!("{base}.ndjson")),
+        (
+            "form",
+            format!("/datasets/{dataset}/queries/{}", query.name),
+        ),
+        ("json", base),
+    ];
+    CannedQuerySummary {
+        name: query.name.clone(),
+        title: query.title.clone(),
+        description: query.description.clone(),
+        sql: query.sql.clone(),
+        parameters: parameter_names(&query.sql),
+        links: links.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    }
 }
 
+/// Kueri siap pakai / canned queries
+///
+/// The office's ready-made SQL questions on this dataset, with their parameters.
+#[utoipa::path(get, path = "/api/datasets/{id}/queries", tag = "sql", operation_id = "queries",
+    params(DatasetPath),
+    responses(
+        (status = 200, description = "The queries.", body = CannedQueries),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn canned_list(
     State(app): State<AppState>,
-    PathParams(dataset): PathParams<String>,
+    PathParams(DatasetPath { id: dataset }): PathParams<DatasetPath>,
 ) -> Result<Response, ApiError> {
     let id = dataset.clone();
     let queries = app.store.read(move |session| session.queries(&id)).await?;
-    Ok(axum::Json(json!({
-        "queries": queries.iter().map(|q| canned_json(&dataset, q)).collect::<Vec<_>>()
-    }))
+    Ok(axum::Json(CannedQueries {
+        queries: queries
+            .iter()
+            .map(|q| canned_summary(&dataset, q))
+            .collect(),
+    })
     .into_response())
 }
 
+/// Jalankan kueri / run a canned query
+///
+/// Runs the query with its named parameters from the query string; JSON, at most `_size`
+/// (1000) rows.
+#[utoipa::path(get, path = "/api/datasets/{id}/queries/{name}", tag = "sql", operation_id = "query_run",
+    params(QueryPath, SqlOptions, SqlJsonSize, Conditional),
+    responses(
+        (status = 200, description = "The result.", body = SqlResult),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
+#[allow(dead_code)] // the operation `canned_run` serves without an extension
+fn canned_run_json() {}
+
+/// Unduh hasil kueri / download a canned query's result
+///
+/// Every row of the result, streamed (`_bom` on `.csv`).
+#[utoipa::path(get, path = "/api/datasets/{id}/queries/{name}.{ext}", tag = "sql", operation_id = "query_export",
+    params(QueryPath, ExtensionPath, SqlOptions, CsvBom, Conditional),
+    responses(
+        (status = 200, description = "The file."),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 429, response = TooManyRequests),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ),
+    extensions(("x-logam-route" = json!("/api/datasets/{id}/queries/{name}"))))]
+#[allow(dead_code)] // the operation `canned_run` serves with an extension
+fn canned_run_export() {}
+
+/// Runs a canned query: `{name}` as JSON ([`canned_run_json`]), `{name}.{ext}` as a file
+/// ([`canned_run_export`]); one axum route, since its router cannot match a suffix within a
+/// segment.
 pub async fn canned_run(
     State(app): State<AppState>,
     client: ClientAddr,
-    PathParams((dataset, name)): PathParams<(String, String)>,
+    PathParams(QueryPath { id: dataset, name }): PathParams<QueryPath>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     uri: Uri,

@@ -214,7 +214,7 @@ pub struct ExportOptions {
 }
 
 /// What the host tells clients about a format.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct FormatInfo {
     pub extension: String,
     pub media_type: String,

@@ -86,7 +86,10 @@ pub fn content_tagged(
 }
 
 /// A JSON value as a response with a content ETag.
-pub fn json_tagged(request_headers: &HeaderMap, value: &serde_json::Value) -> Response {
+pub fn json_tagged<T: serde::Serialize + ?Sized>(
+    request_headers: &HeaderMap,
+    value: &T,
+) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_default();
     let response = (
         [(

@@ -7,11 +7,29 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::export::ExportError;
 use crate::plugins::PluginError;
 use crate::store::{QueryError, StoreError};
+
+/// The body of every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    pub error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail<'a> {
+    /// Stable and machine-readable, e.g. `unknown_column`.
+    pub code: &'a str,
+    /// What was wrong.
+    pub message: &'a str,
+    /// How to fix it.
+    pub hint: &'a str,
+}
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -158,13 +176,13 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "hint": self.hint,
-            }
-        });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+                hint: &self.hint,
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         let retry = self.retry_after.or(match self.status {
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => Some(1),

@@ -8,6 +8,7 @@
 pub mod admission;
 pub mod auth;
 pub mod caching;
+pub mod declared;
 pub mod download;
 mod error;
 mod extract;
@@ -18,7 +19,7 @@ mod state;
 
 pub use admission::{ExportLimiter, ExportPermit, SqlLimiter, SqlPermit};
 pub use download::all_formats;
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{ClientAddr, Lang, PathParams, TrustedProxies};
 pub use ratelimit::RateLimiter;
 pub use state::AppState;

@@ -1,6 +1,11 @@
 //! Reading a rows request's query string: reserved `_` parameters, column filters, and the
 //! limits that keep a hostile query string cheap to refuse.
 
+use std::collections::BTreeMap;
+
+use utoipa::IntoParams;
+
+use super::declared::{Declared, Flag};
 use crate::store::{Filter, Operator, QueryError, RowRequest, Sort};
 
 /// Longest value (or name) accepted in a query parameter.
@@ -19,6 +24,109 @@ pub enum Mode {
     Page,
     Export { csv: bool },
 }
+
+/// The parameters of a page of rows (`GET /api/datasets/{id}/rows`): what `/openapi.json`
+/// lists, and the `_` names [`parse`] accepts for a page (see [`super::declared`]).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `parse` reads the query string itself
+pub struct PageParams {
+    /// Column filters, any number of them: `{column}=value` (exact match) or
+    /// `{column}__{op}=value` with op one of exact, not, gt, gte, lt, lte, contains,
+    /// startswith, in (comma list), isnull (1 or 0). Columns are the dataset's (GET
+    /// /api/datasets/{id}); an unknown column or operator is refused (400). Names starting with
+    /// `_` are reserved for the parameters below.
+    #[param(style = Form, explode)]
+    filters: Option<BTreeMap<String, String>>,
+    /// Sort ascending by this column (not with `_sort_desc`).
+    #[param(rename = "_sort", min_length = 1, max_length = 1000)]
+    sort: Option<String>,
+    /// Sort descending by this column (not with `_sort`).
+    #[param(rename = "_sort_desc", min_length = 1, max_length = 1000)]
+    sort_desc: Option<String>,
+    /// Rows per page, 1 to 1000 (default 100).
+    #[param(rename = "_size", minimum = 1, maximum = 1000, default = 100)]
+    size: Option<u32>,
+    /// The `next` token of the previous page.
+    #[param(rename = "_next")]
+    next: Option<String>,
+    /// Columns to return, a comma list (repeatable).
+    #[param(rename = "_col", style = Form, explode)]
+    col: Option<Vec<String>>,
+    /// Full-text search in the dataset's text columns (words, not FTS syntax).
+    #[param(rename = "_q", max_length = 1000)]
+    q: Option<String>,
+    /// A revision number: the data as it was then, citable forever.
+    #[param(rename = "_as_of", minimum = 1)]
+    as_of: Option<i64>,
+    /// Count the values of these columns in the filtered rows (repeatable; at most 10).
+    #[param(rename = "_facet", style = Form, explode, max_items = 10)]
+    facet: Option<Vec<String>>,
+    /// 1 to include the total count of the filtered rows.
+    #[param(rename = "_count", inline)]
+    count: Option<Flag>,
+}
+
+/// The parameters of a whole-result export (`GET /api/datasets/{id}/rows.{ext}`): the page's
+/// filters and selection, without facets and count, with the CSV byte-order mark.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `parse` reads the query string itself
+pub struct ExportParams {
+    /// Column filters, as for a page (`{column}=value`, `{column}__{op}=value`).
+    #[param(style = Form, explode)]
+    filters: Option<BTreeMap<String, String>>,
+    /// Sort ascending by this column (not with `_sort_desc`).
+    #[param(rename = "_sort", min_length = 1, max_length = 1000)]
+    sort: Option<String>,
+    /// Sort descending by this column (not with `_sort`).
+    #[param(rename = "_sort_desc", min_length = 1, max_length = 1000)]
+    sort_desc: Option<String>,
+    /// At most this many rows.
+    #[param(rename = "_size", minimum = 1)]
+    size: Option<u64>,
+    /// Start after this page token.
+    #[param(rename = "_next")]
+    next: Option<String>,
+    /// Columns to return, a comma list (repeatable).
+    #[param(rename = "_col", style = Form, explode)]
+    col: Option<Vec<String>>,
+    /// Full-text search in the dataset's text columns (words, not FTS syntax).
+    #[param(rename = "_q", max_length = 1000)]
+    q: Option<String>,
+    /// A revision number: the data as it was then, citable forever.
+    #[param(rename = "_as_of", minimum = 1)]
+    as_of: Option<i64>,
+    /// `.csv` only: start with a UTF-8 byte-order mark so Excel reads Indonesian text
+    /// correctly (400 on other formats).
+    #[param(rename = "_bom", inline)]
+    bom: Option<Flag>,
+}
+
+/// Each row parameter (page and export) with the first sentence of its description, for the
+/// API index: the same declarations the document lists.
+pub fn described_row_parameters() -> BTreeMap<String, String> {
+    let query = || Some(utoipa::openapi::path::ParameterIn::Query);
+    let mut out = BTreeMap::new();
+    for parameter in PageParams::into_params(query)
+        .into_iter()
+        .chain(ExportParams::into_params(query))
+    {
+        let description = parameter.description.unwrap_or_default();
+        let first = description
+            .split_once(": ")
+            .map(|(head, _)| head)
+            .or_else(|| description.split_once(". ").map(|(head, _)| head))
+            .unwrap_or(&description)
+            .trim_end_matches('.')
+            .replace('\n', " ");
+        out.entry(parameter.name).or_insert(first);
+    }
+    out
+}
+
+static PAGE_NAMES: Declared = Declared::new();
+static EXPORT_NAMES: Declared = Declared::new();
 
 /// Everything in the query string besides the store's request.
 #[derive(Debug, Clone, Default)]
@@ -92,6 +200,28 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
             }
         }
         if let Some(reserved) = key.strip_prefix('_') {
+            let (declared_here, declared_there) = match mode {
+                Mode::Page => (
+                    PAGE_NAMES.contains::<PageParams>(key),
+                    EXPORT_NAMES.contains::<ExportParams>(key),
+                ),
+                Mode::Export { .. } => (
+                    EXPORT_NAMES.contains::<ExportParams>(key),
+                    PAGE_NAMES.contains::<PageParams>(key),
+                ),
+            };
+            if !declared_here {
+                return Err(match (declared_there, mode) {
+                    (true, Mode::Page) => QueryError::NotApplicable {
+                        parameter: key.clone(),
+                        context: "anything but a CSV export",
+                    },
+                    (true, Mode::Export { .. }) => not_for_export(key),
+                    (false, _) => QueryError::UnknownParameter {
+                        parameter: key.chars().take(100).collect(),
+                    },
+                });
+            }
             let single: Option<&'static str> = match reserved {
                 "sort" | "sort_desc" => Some("_sort"),
                 "size" => Some("_size"),
@@ -157,9 +287,6 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     .get_or_insert_with(Vec::new)
                     .extend(column_list(key, value)?),
                 "facet" => {
-                    if matches!(mode, Mode::Export { .. }) {
-                        return Err(not_for_export(key));
-                    }
                     request.facets.extend(column_list(key, value)?);
                     if request.facets.len() > MAX_FACETS {
                         return Err(invalid(key, value, &format!("at most {MAX_FACETS} facets")));
@@ -181,9 +308,6 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     );
                 }
                 "count" => {
-                    if matches!(mode, Mode::Export { .. }) {
-                        return Err(not_for_export(key));
-                    }
                     request.count = flag(key, value)?;
                 }
                 "bom" => {
@@ -196,6 +320,8 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     extras.byte_order_mark = flag(key, value)?;
                 }
                 _ => {
+                    // Declared in PageParams or ExportParams but not read here: a programming
+                    // error the test below catches; refused rather than ignored.
                     return Err(QueryError::UnknownParameter {
                         parameter: key.chars().take(100).collect(),
                     });
@@ -254,6 +380,37 @@ mod tests {
     fn search_text_with_a_nul_is_refused() {
         let err = parse(Some("_q=a%00b"), Mode::Page).unwrap_err();
         assert_eq!(err.code(), "invalid_value");
+    }
+
+    /// Every reserved name the document declares is read by the parser (with a valid value),
+    /// and one it does not declare is refused: the declaration and the parser agree.
+    #[test]
+    fn every_declared_parameter_is_read() {
+        let sample = |name: &str| match name {
+            "_size" | "_as_of" => "5",
+            "_count" | "_bom" => "1",
+            _ => "nama",
+        };
+        for (mode, names) in [
+            (Mode::Page, PAGE_NAMES.names::<PageParams>()),
+            (
+                Mode::Export { csv: true },
+                EXPORT_NAMES.names::<ExportParams>(),
+            ),
+        ] {
+            let reserved: Vec<&String> = names.iter().filter(|n| n.starts_with('_')).collect();
+            assert!(reserved.len() >= 8, "{reserved:?}");
+            for name in reserved {
+                let query = format!("{name}={}", sample(name));
+                parse(Some(&query), mode).unwrap_or_else(|e| panic!("{query}: {e}"));
+            }
+        }
+        let err = parse(Some("_facet=a"), Mode::Export { csv: true }).unwrap_err();
+        assert_eq!(err.code(), "parameter_not_applicable");
+        let err = parse(Some("_bom=1"), Mode::Page).unwrap_err();
+        assert_eq!(err.code(), "parameter_not_applicable");
+        let err = parse(Some("_shape=array"), Mode::Page).unwrap_err();
+        assert_eq!(err.code(), "unknown_parameter");
     }
 
     #[test]

@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 
 /// A text in Indonesian (first) and English.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Bilingual {
     pub id: String,
     pub en: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     Integer,
@@ -66,7 +66,7 @@ impl ColumnType {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct ColumnMeta {
     pub name: String,
     #[serde(rename = "type")]

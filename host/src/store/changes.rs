@@ -17,10 +17,13 @@ use super::{QueryError, ReadSession, StoreError, values};
 pub const DEFAULT_CHANGES_PAGE: usize = 1000;
 pub const MAX_CHANGES_PAGE: usize = 10_000;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ChangedRow {
+    /// The row's primary key value.
     pub key: serde_json::Value,
+    #[schema(value_type = Object)]
     pub before: serde_json::Map<String, serde_json::Value>,
+    #[schema(value_type = Object)]
     pub after: serde_json::Map<String, serde_json::Value>,
     /// The columns whose values differ.
     pub columns: Vec<String>,
@@ -28,16 +31,19 @@ pub struct ChangedRow {
 
 /// One page of the changes: the rows of up to `size` touched keys, in key order. `next`
 /// continues after the last of them; `None` when there is nothing after.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Changes {
     pub dataset: String,
     pub from: i64,
     pub to: i64,
+    #[schema(value_type = Vec<Object>)]
     pub added: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[schema(value_type = Vec<Object>)]
     pub removed: Vec<serde_json::Map<String, serde_json::Value>>,
     pub changed: Vec<ChangedRow>,
     /// True when more keys changed than this page holds (follow `next`).
     pub truncated: bool,
+    #[schema(required)]
     pub next: Option<String>,
 }
 

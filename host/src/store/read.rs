@@ -21,14 +21,16 @@ pub enum Fresh<T> {
     Modified(T),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FacetValue {
+    /// The value (string, number, boolean or null).
     pub value: serde_json::Value,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Facet {
+    #[serde(skip)]
     pub column: String,
     pub values: Vec<FacetValue>,
     /// True when more distinct values exist than are listed.
@@ -55,7 +57,7 @@ pub struct Page {
     pub facets: Vec<Facet>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RevisionRecord {
     pub revision: i64,
     pub dataset: String,

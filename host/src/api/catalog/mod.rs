@@ -18,6 +18,8 @@ use axum::http::{HeaderMap, HeaderValue, header::CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::params::{Conditional, DatasetPath};
 use crate::export::{Citation, table_description};
 use crate::http::{ApiError, AppState, PathParams, caching};
 use crate::store::{Bilingual, ColumnMeta, ColumnType, DatasetMeta, ReadSession, StoreError, seed};
@@ -70,6 +72,17 @@ struct Snapshot {
     entries: Vec<Entry>,
 }
 
+/// Katalog DCAT (JSON-LD) / DCAT catalog (JSON-LD)
+///
+/// The catalog as DCAT-AP 3 in JSON-LD, for data portals and harvesters.
+#[utoipa::path(get, path = "/catalog.jsonld", tag = "catalog", operation_id = "catalog_dcat",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The catalog document.", body = Object, content_type = "application/ld+json"),
+        (status = 304, response = NotModified),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn dcat(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let base = base_url(&headers);
     let snapshot = app.store.read(|session| snapshot(session, None)).await?;
@@ -80,6 +93,17 @@ pub async fn dcat(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
     ))
 }
 
+/// Katalog data.json / data.json catalog
+///
+/// The catalog as a Project Open Data 1.1 `data.json`, for portals.
+#[utoipa::path(get, path = "/data.json", tag = "catalog", operation_id = "catalog_data_json",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The catalog document.", body = Object),
+        (status = 304, response = NotModified),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn pod(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let base = base_url(&headers);
     let snapshot = app.store.read(|session| snapshot(session, None)).await?;
@@ -89,6 +113,17 @@ pub async fn pod(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
     ))
 }
 
+/// Data Package seluruh katalog / the whole catalog's Data Package
+///
+/// Frictionless Data Package descriptor with one CSV resource per dataset.
+#[utoipa::path(get, path = "/datapackage.json", tag = "catalog", operation_id = "catalog_datapackage",
+    params(Conditional),
+    responses(
+        (status = 200, description = "The descriptor.", body = Object),
+        (status = 304, response = NotModified),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn package(
     State(app): State<AppState>,
     headers: HeaderMap,
@@ -101,9 +136,23 @@ pub async fn package(
     ))
 }
 
+/// Data Package satu dataset / one dataset's Data Package
+///
+/// Frictionless Data Package descriptor of one dataset: its CSV resource, table schema and
+/// sources.
+#[utoipa::path(get, path = "/datasets/{id}/datapackage.json", tag = "catalog", operation_id = "dataset_datapackage",
+    params(DatasetPath, Conditional),
+    responses(
+        (status = 200, description = "The descriptor.", body = Object),
+        (status = 304, response = NotModified),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+        (status = 503, response = Unavailable),
+    ))]
 pub async fn dataset_package(
     State(app): State<AppState>,
-    PathParams(dataset): PathParams<String>,
+    PathParams(DatasetPath { id: dataset }): PathParams<DatasetPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let base = base_url(&headers);

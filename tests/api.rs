@@ -1301,3 +1301,23 @@ async fn csv_exports_write_formula_like_text_as_text() {
     let (_, page) = get_json(&server.url("/api/datasets/kbli/rows?kode=99998")).await;
     assert_eq!(page["rows"][0]["uraian_id"], "-2+3");
 }
+
+/// A row cap past what SQLite's LIMIT holds was a 500 (found by schemathesis once `_size` on
+/// exports was documented): up to i64::MAX it means "every row", past it a 400.
+#[tokio::test]
+async fn an_export_size_past_sqlites_integers_means_every_row() {
+    let server = Server::seeded();
+    let (_, everything) = get_text(&server.url("/api/datasets/sejarah/rows.csv")).await;
+    for size in ["9223372036854775806", "9223372036854775807"] {
+        let (status, body) =
+            get_text(&server.url(&format!("/api/datasets/sejarah/rows.csv?_size={size}"))).await;
+        assert_eq!(status, 200, "_size={size}: {body}");
+        assert_eq!(body, everything, "_size={size}");
+    }
+    for size in ["9223372036854775808", "18446744073709551616"] {
+        let (status, body) =
+            get_json(&server.url(&format!("/api/datasets/sejarah/rows.csv?_size={size}"))).await;
+        assert_eq!(status, 400, "_size={size}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_value");
+    }
+}

@@ -15,6 +15,8 @@ pub const MAX_PARAMETERS: usize = 64;
 /// Most rows on one page.
 pub const MAX_PAGE_SIZE: usize = 1000;
 pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// The largest row cap of an export: SQLite's LIMIT is a signed 64-bit integer.
+pub const MAX_EXPORT_SIZE: usize = i64::MAX as usize;
 /// Most facets on one page.
 pub const MAX_FACETS: usize = 10;
 
@@ -83,8 +85,8 @@ pub struct ExportParams {
     #[param(rename = "_sort_desc", min_length = 1, max_length = 1000)]
     sort_desc: Option<String>,
     /// At most this many rows.
-    #[param(rename = "_size", minimum = 1)]
-    size: Option<u64>,
+    #[param(rename = "_size", minimum = 1, maximum = 9223372036854775807_i64)]
+    size: Option<i64>,
     /// Start after this page token.
     #[param(rename = "_next")]
     next: Option<String>,
@@ -255,21 +257,22 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     });
                 }
                 "size" => {
-                    let size: usize =
-                        value
-                            .parse()
-                            .ok()
-                            .filter(|&n| n >= 1)
-                            .ok_or_else(|| match mode {
-                                Mode::Page => invalid(
-                                    key,
-                                    value,
-                                    &format!("a whole number from 1 to {MAX_PAGE_SIZE}"),
-                                ),
-                                Mode::Export { .. } => {
-                                    invalid(key, value, "a whole number of at least 1")
-                                }
-                            })?;
+                    let size: usize = value
+                        .parse()
+                        .ok()
+                        .filter(|&n| n >= 1 && n <= MAX_EXPORT_SIZE)
+                        .ok_or_else(|| match mode {
+                            Mode::Page => invalid(
+                                key,
+                                value,
+                                &format!("a whole number from 1 to {MAX_PAGE_SIZE}"),
+                            ),
+                            Mode::Export { .. } => invalid(
+                                key,
+                                value,
+                                &format!("a whole number from 1 to {MAX_EXPORT_SIZE}"),
+                            ),
+                        })?;
                     if mode == Mode::Page && size > MAX_PAGE_SIZE {
                         return Err(invalid(
                             key,

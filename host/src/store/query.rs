@@ -311,7 +311,10 @@ impl ReadPlan {
         sql.push_str(" ORDER BY ");
         sql.push_str(&order);
         if let Some(limit) = self.limit {
-            sql.push_str(&format!(" LIMIT {}", limit + extra_rows));
+            // SQLite reads a LIMIT past i64 as a real and refuses it; any such limit means
+            // "every row" anyway.
+            let limit = limit.saturating_add(extra_rows).min(i64::MAX as usize);
+            sql.push_str(&format!(" LIMIT {limit}"));
         }
         (sql, params)
     }

@@ -107,7 +107,10 @@ pub fn specialise(document: &mut Value, live: &Live) {
         for operation in item.values_mut() {
             let operation_id = operation["operationId"].as_str().unwrap_or("").to_string();
             let formats = live.download_formats(&operation_id);
-            for parameter in operation["parameters"].as_array_mut().into_iter().flatten() {
+            let parameters = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut);
+            for parameter in parameters.into_iter().flatten() {
                 match parameter["name"].as_str() {
                     Some("id") => {
                         if let Some(ids) = live.ids_for(path) {
@@ -138,7 +141,12 @@ pub fn specialise(document: &mut Value, live: &Live) {
                         ),
                     );
                 }
-                operation["responses"]["200"]["content"] = download_content(formats);
+                if let Some(ok) = operation
+                    .get_mut("responses")
+                    .and_then(|r| r.get_mut("200"))
+                {
+                    ok["content"] = download_content(formats);
+                }
             }
         }
     }

@@ -135,7 +135,10 @@ fn finish(document: &mut Value) {
             continue;
         };
         for operation in item.values_mut() {
-            let Some(responses) = operation["responses"].as_object_mut() else {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
                 continue;
             };
             let conditional = responses.contains_key("304");

@@ -24,7 +24,7 @@ mkdir -p "$OUT"
 
 log "building logam (release) and the test driver"
 (cd "$REPO" && cargo build --release --bin logam)
-(cd "$REPO" && cargo build --tests -p logam)
+(cd "$REPO" && cargo build -p logam --test soak)
 LOGAM="${CARGO_TARGET_DIR:-$REPO/target}/release/logam"
 
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/logam-soak.XXXXXX")"

@@ -1,5 +1,6 @@
 //! The plugin zoo (`tests/zoo`): WebAssembly components that misbehave on purpose, built from
-//! source once per test process.
+//! source once per test process; and the build of any such components workspace
+//! ([`build_components`], which the soak uses for `bench/plugins`).
 //!
 //! Used from a test file as `#[path = "support/zoo.rs"] mod zoo;` next to `mod support;`.
 
@@ -17,43 +18,48 @@ pub fn root() -> PathBuf {
 /// Builds the zoo (once per process) and returns the folder holding its components.
 fn built() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let zoo = root().join("tests/zoo");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut command = Command::new(cargo);
-        command.current_dir(&zoo).args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip2",
-        ]);
-        // The settings of the build running this test are the host's; the zoo has its own
-        // workspace, profile and target directory (tests/zoo/target), as in host/build.rs.
-        for variable in [
-            "CARGO_TARGET_DIR",
-            "CARGO_ENCODED_RUSTFLAGS",
-            "RUSTFLAGS",
-            "CARGO_BUILD_RUSTFLAGS",
-            "CARGO_BUILD_TARGET",
-            "RUSTC_WORKSPACE_WRAPPER",
-            "CARGO_PRIMARY_PACKAGE",
-            "CARGO_MANIFEST_DIR",
-            "CARGO_MANIFEST_PATH",
-        ] {
-            command.env_remove(variable);
-        }
-        let output = command
-            .output()
-            .expect("could not run cargo to build tests/zoo");
-        assert!(
-            output.status.success(),
-            "building the zoo failed (cd tests/zoo && cargo build --release --locked --target \
-             wasm32-wasip2):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        zoo.join("target/wasm32-wasip2/release")
-    })
+    BUILT.get_or_init(|| build_components("tests/zoo"))
+}
+
+/// Builds the components of the cargo workspace at `folder` (relative to the repository
+/// root, e.g. `tests/zoo` or `bench/plugins`) for wasm32-wasip2 in release, and returns the
+/// folder holding them.
+pub fn build_components(folder: &str) -> PathBuf {
+    let workspace = root().join(folder);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(&workspace).args([
+        "build",
+        "--release",
+        "--locked",
+        "--target",
+        "wasm32-wasip2",
+    ]);
+    // The settings of the build running this test are the host's; the workspace has its own
+    // profile and target directory (`{folder}/target`), as in host/build.rs.
+    for variable in [
+        "CARGO_TARGET_DIR",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_MANIFEST_DIR",
+        "CARGO_MANIFEST_PATH",
+    ] {
+        command.env_remove(variable);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("could not run cargo to build {folder}: {e}"));
+    assert!(
+        output.status.success(),
+        "building {folder} failed (cd {folder} && cargo build --release --locked --target \
+         wasm32-wasip2):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    workspace.join("target/wasm32-wasip2/release")
 }
 
 /// The bytes of zoo component `name`: the file stem in `tests/zoo/target/wasm32-wasip2/

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::ResourceAny;
 
 use super::bindings::types;
-use super::registry::{Code, Plugin};
+use super::registry::{Code, Plugin, Registry};
 use super::{PluginError, PluginHost, convert, fault};
 use crate::export::{ColumnDescription, ExportSchema, TableDescription};
 use crate::store::{Batch, ColumnType, ReadPlan, RowRequest};
@@ -104,6 +104,24 @@ impl ResultCache {
         if let Ok(mut inner) = self.inner.lock() {
             *inner = CacheInner::default();
         }
+    }
+
+    /// Forgets the results of versions that `registry` no longer holds (upgraded, rolled back,
+    /// removed, or disabled), so a cached result never keeps an old version's compiled code
+    /// alive. A current version's results stay.
+    pub fn retain_current(&self, registry: &Registry) {
+        let Ok(mut inner) = self.inner.lock() else {
+            return;
+        };
+        let inner = &mut *inner;
+        inner.results.retain(|_, result| {
+            registry
+                .get(&result.plugin.id)
+                .is_some_and(|current| Arc::ptr_eq(current, &result.plugin))
+        });
+        let results = &inner.results;
+        inner.order.retain(|key| results.contains_key(key));
+        inner.bytes = results.values().map(|r| r.bytes).sum();
     }
 
     fn get(&self, key: &str) -> Option<Arc<IndicatorResult>> {

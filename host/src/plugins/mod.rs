@@ -177,7 +177,8 @@ pub struct PluginHost {
     store: Store,
     registry: ArcSwap<Registry>,
     bundled: BTreeMap<String, Arc<Plugin>>,
-    /// Compiled installs by their store row, so a rebuild never compiles twice.
+    /// The current installs' compiled plugins by their store row, so a rebuild never
+    /// compiles twice; a version that stops being current leaves it at the next rebuild.
     loaded: Mutex<HashMap<i64, Arc<Plugin>>>,
     /// Call statistics by component sha256, kept across disable, enable and rollback.
     stats: Mutex<HashMap<String, Arc<Stats>>>,
@@ -471,8 +472,9 @@ impl PluginHost {
     /// now refuses it) is logged and skipped; the bundled version, if any, stays.
     fn rebuild(&self) -> Result<(), PluginError> {
         let mut plugins = self.bundled.clone();
-        for install in self.store.current_plugin_installs()? {
-            match self.load_install(&install) {
+        let current = self.store.current_plugin_installs()?;
+        for install in &current {
+            match self.load_install(install) {
                 Ok(plugin) => {
                     plugins.insert(plugin.id.clone(), plugin);
                 }
@@ -489,7 +491,17 @@ impl PluginHost {
                 });
             }
         }
-        self.registry.store(Arc::new(Registry { plugins }));
+        let registry = Arc::new(Registry { plugins });
+        self.registry.store(registry.clone());
+        // A version that is no longer current is released here: its compiled code, its
+        // pre-linked instance and its pooled memory slots go when the last request holding
+        // it finishes. Nothing else keeps it (a rollback loads it again from the store and
+        // the compiled-artifact cache, in milliseconds).
+        self.loaded
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|seq, _| current.iter().any(|install| install.seq == *seq));
+        self.results.retain_current(&registry);
         Ok(())
     }
 

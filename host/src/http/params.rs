@@ -260,7 +260,7 @@ pub fn parse(query: Option<&str>, mode: Mode) -> Result<(RowRequest, Extras), Qu
                     let size: usize = value
                         .parse()
                         .ok()
-                        .filter(|&n| n >= 1 && n <= MAX_EXPORT_SIZE)
+                        .filter(|n| (1..=MAX_EXPORT_SIZE).contains(n))
                         .ok_or_else(|| match mode {
                             Mode::Page => invalid(
                                 key,

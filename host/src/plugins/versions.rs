@@ -78,15 +78,15 @@ impl PluginHost {
             code,
             reason,
         };
-        let mut known: Vec<(String, String)> = self
+        // Every version ever recorded for this id, retired ones too. The bundled version is
+        // the binary's own: a rebuild of the same source may differ in its bytes, so it is
+        // not held to its sha256 (but to its order, below).
+        let known: Vec<(String, String)> = self
             .store
             .plugin_history(&plugin.id)?
             .into_iter()
             .map(|i| (i.version, i.sha256))
             .collect();
-        if let Some(bundled) = self.bundled.get(&plugin.id) {
-            known.push((bundled.version.clone(), bundled.sha256.clone()));
-        }
         if let Some((version, sha256)) = known
             .iter()
             .find(|(version, sha256)| *version == plugin.version && *sha256 != plugin.sha256)

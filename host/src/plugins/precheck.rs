@@ -11,7 +11,26 @@
 use wasmparser::{Operator, Parser, Payload};
 
 use super::PluginError;
-use super::sandbox::{EXPORTER_EXPORT, GRANTED_IMPORTS, INDICATOR_EXPORT};
+
+/// Import namespaces a component may use. Rust's wasip2 standard library imports some of
+/// these even for pure code (stderr for panics, random for `HashMap` seeds); the context
+/// behind them grants nothing real. Anything else (filesystem, sockets, HTTP) is refused.
+pub const GRANTED_IMPORTS: &[&str] = &[
+    "wasi:io/",
+    "wasi:cli/environment@",
+    "wasi:cli/exit@",
+    "wasi:cli/stdin@",
+    "wasi:cli/stdout@",
+    "wasi:cli/stderr@",
+    "wasi:cli/terminal-",
+    "wasi:clocks/",
+    "wasi:random/",
+    "logam:plugin/types@",
+];
+
+/// The interfaces a component must export, one or the other.
+pub const INDICATOR_EXPORT: &str = "logam:plugin/indicator-plugin@0.1.0";
+pub const EXPORTER_EXPORT: &str = "logam:plugin/exporter-plugin@0.1.0";
 
 /// Code limits checked before compiling. A component past any of them is refused with
 /// `plugin_too_complex`, naming the limit.

@@ -16,8 +16,9 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use super::PluginError;
 use super::artifacts::ArtifactCache;
-use super::precheck::CodeLimits;
+use super::precheck::{CodeLimits, EXPORTER_EXPORT, INDICATOR_EXPORT};
 use super::slots::{Slot, Slots};
+use super::wasi::{CappedRandom, NeverWaitClock};
 
 /// Per-call limits. Every overrun is a typed error naming the plugin and the limit.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -153,8 +154,8 @@ impl HostMonotonicClock for StoppedMonotonicClock {
 /// arguments or inherited stdio; stopped clocks and a fixed random stream; stderr into a
 /// small buffer) and the memory budget.
 pub struct Sandbox {
-    pub(super) wasi: WasiCtx,
-    pub(super) table: ResourceTable,
+    wasi: WasiCtx,
+    table: ResourceTable,
     pub memory: MemoryBudget,
     pub stderr: MemoryOutputPipe,
     /// The length of a random-bytes list refused for its size (see [`super::wasi`]).
@@ -188,26 +189,6 @@ impl WasiView for Sandbox {
         }
     }
 }
-
-/// Import namespaces a component may use. Rust's wasip2 standard library imports some of
-/// these even for pure code (stderr for panics, random for `HashMap` seeds); the context
-/// behind them grants nothing real. Anything else (filesystem, sockets, HTTP) is refused.
-pub const GRANTED_IMPORTS: &[&str] = &[
-    "wasi:io/",
-    "wasi:cli/environment@",
-    "wasi:cli/exit@",
-    "wasi:cli/stdin@",
-    "wasi:cli/stdout@",
-    "wasi:cli/stderr@",
-    "wasi:cli/terminal-",
-    "wasi:clocks/",
-    "wasi:random/",
-    "logam:plugin/types@",
-];
-
-/// The interfaces a component must export, one or the other.
-pub const INDICATOR_EXPORT: &str = "logam:plugin/indicator-plugin@0.1.0";
-pub const EXPORTER_EXPORT: &str = "logam:plugin/exporter-plugin@0.1.0";
 
 pub struct Runtime {
     pub engine: Engine,
@@ -244,9 +225,14 @@ impl Runtime {
             .table_keep_resident(KEEP_RESIDENT_BYTES / 8);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
         let engine = Engine::new(&config).map_err(PluginError::engine)?;
-        let mut linker = Linker::new(&engine);
+        let mut linker: Linker<Sandbox> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::engine)?;
-        super::wasi::shadow(&mut linker).map_err(PluginError::engine)?;
+        super::wasi::shadow(
+            &mut linker,
+            |s| NeverWaitClock::new(&mut s.table),
+            |s| CappedRandom::new(s.wasi.random(), &mut s.random_refused),
+        )
+        .map_err(PluginError::engine)?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         {

@@ -21,8 +21,6 @@ use wasmtime_wasi::p2::bindings::random::{insecure, random};
 use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::random::WasiRandomCtx;
 
-use super::sandbox::Sandbox;
-
 /// Most bytes one `get-random-bytes` or `get-insecure-random-bytes` call may ask for. Rust's
 /// std asks for 16 (a `HashMap` seed); 1 MiB leaves room for any honest use.
 pub const RANDOM_BYTES: u64 = 1 << 20;
@@ -40,7 +38,11 @@ pub struct NeverWaitClock<'a> {
     table: &'a mut ResourceTable,
 }
 
-impl NeverWaitClock<'_> {
+impl<'a> NeverWaitClock<'a> {
+    pub fn new(table: &'a mut ResourceTable) -> Self {
+        NeverWaitClock { table }
+    }
+
     fn due(&mut self) -> wasmtime::Result<Resource<DynPollable>> {
         let due = self.table.push(Due)?;
         subscribe(self.table, due)
@@ -85,7 +87,11 @@ pub struct CappedRandom<'a> {
     refused: &'a mut Option<u64>,
 }
 
-impl CappedRandom<'_> {
+impl<'a> CappedRandom<'a> {
+    pub fn new(random: &'a mut WasiRandomCtx, refused: &'a mut Option<u64>) -> Self {
+        CappedRandom { random, refused }
+    }
+
     fn check(&mut self, len: u64) -> wasmtime::Result<()> {
         if len > RANDOM_BYTES {
             *self.refused = Some(len);
@@ -126,20 +132,16 @@ impl HasData for Capped {
 }
 
 /// Replaces wasmtime-wasi's monotonic clock and random lists in `linker` (which already has
-/// the rest of WASI) with the ones above.
-pub fn shadow(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
+/// the rest of WASI) with the ones above, reached through `clock` and `random`.
+pub fn shadow<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    clock: fn(&mut T) -> NeverWaitClock<'_>,
+    random: fn(&mut T) -> CappedRandom<'_>,
+) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
-    monotonic_clock::add_to_linker::<Sandbox, NeverWait>(linker, |s| NeverWaitClock {
-        table: &mut s.table,
-    })?;
-    random::add_to_linker::<Sandbox, Capped>(linker, |s| CappedRandom {
-        random: s.wasi.random(),
-        refused: &mut s.random_refused,
-    })?;
-    insecure::add_to_linker::<Sandbox, Capped>(linker, |s| CappedRandom {
-        random: s.wasi.random(),
-        refused: &mut s.random_refused,
-    })?;
+    monotonic_clock::add_to_linker::<T, NeverWait>(linker, clock)?;
+    random::add_to_linker::<T, Capped>(linker, random)?;
+    insecure::add_to_linker::<T, Capped>(linker, random)?;
     linker.allow_shadowing(false);
     Ok(())
 }

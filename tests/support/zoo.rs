@@ -83,3 +83,70 @@ pub fn first_party(name: &str) -> Vec<u8> {
         )
     })
 }
+
+/// LEB128 of an unsigned number, as WebAssembly encodes sizes and counts.
+fn leb128(mut n: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// One section: its id, its size, its contents.
+fn section(id: u8, contents: &[u8]) -> Vec<u8> {
+    let mut out = vec![id];
+    leb128(contents.len() as u64, &mut out);
+    out.extend_from_slice(contents);
+    out
+}
+
+/// A valid core module with one function `() -> ()` declaring `locals` i32 locals and
+/// `nesting` blocks inside each other: code whose compilation costs far more than its size.
+pub fn bomb_module(nesting: usize, locals: u32) -> Vec<u8> {
+    let mut body = Vec::new();
+    if locals > 0 {
+        body.push(1);
+        leb128(u64::from(locals), &mut body);
+        body.push(0x7f);
+    } else {
+        body.push(0);
+    }
+    for _ in 0..nesting {
+        body.extend_from_slice(&[0x02, 0x40]); // block (empty type)
+    }
+    body.extend(std::iter::repeat_n(0x0b, nesting + 1)); // the blocks' ends, then the body's
+    let mut code = vec![1];
+    leb128(body.len() as u64, &mut code);
+    code.extend_from_slice(&body);
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    module.extend(section(1, &[1, 0x60, 0, 0])); // type 0: () -> ()
+    module.extend(section(3, &[1, 0])); // one function of type 0
+    module.extend(section(10, &code));
+    module
+}
+
+/// `component` with one more core module inside it (never instantiated, still compiled):
+/// a working plugin carrying a compile bomb.
+pub fn with_module(component: &[u8], module: &[u8]) -> Vec<u8> {
+    let mut out = component.to_vec();
+    out.extend(section(1, module));
+    out
+}
+
+/// `component` with a custom section of `size` bytes named after `tag`: the same plugin in
+/// other bytes.
+pub fn padded(component: &[u8], tag: &str, size: usize) -> Vec<u8> {
+    let mut contents = Vec::new();
+    let name = format!("zoo-padding-{tag}");
+    leb128(name.len() as u64, &mut contents);
+    contents.extend_from_slice(name.as_bytes());
+    contents.extend(std::iter::repeat_n(0x5a, size));
+    let mut out = component.to_vec();
+    out.extend(section(0, &contents));
+    out
+}

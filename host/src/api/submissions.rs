@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use super::plugins::plugin_json;
 use super::upload::upload_body;
 use crate::http::auth::Caller;
 use crate::http::{ApiError, AppState, PathParams};
-use crate::plugins::{CheckReport, PluginError, Source};
+use crate::plugins::{CheckReport, PluginError};
 use crate::store::{Role, StoreError, Submission};
 
 fn task_failed(e: tokio::task::JoinError) -> ApiError {
@@ -36,6 +36,7 @@ fn report_json(report: &CheckReport) -> Value {
         "output_bytes": report.output_bytes,
         "rows": report.rows,
         "sample": report.sample,
+        "replaces": report.replaces,
     })
 }
 
@@ -49,6 +50,37 @@ pub async fn submit(
 ) -> Result<Response, ApiError> {
     let body = upload_body(&app, body)?;
     let sha256 = format!("{:x}", Sha256::digest(&body));
+    // Identical bytes are kept once, and a contributor's queue is bounded: both decided
+    // before the dry run, which is the expensive part.
+    let (store, who, digest) = (app.store.clone(), caller.name.clone(), sha256.clone());
+    let (existing, (pending, pending_bytes)) = tokio::task::spawn_blocking(move || {
+        Ok::<_, StoreError>((
+            store.pending_submission_of(&who, &digest)?,
+            store.pending_submission_usage(&who)?,
+        ))
+    })
+    .await
+    .map_err(task_failed)??;
+    if let Some(submission) = existing {
+        return Ok((
+            StatusCode::OK,
+            axum::Json(json!({ "submission": submission, "duplicate": true })),
+        )
+            .into_response());
+    }
+    let quota = app.plugins.submission_quota();
+    if pending >= quota.pending || pending_bytes + body.len() as u64 > quota.bytes {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "submission_quota_exceeded",
+            format!(
+                "you have {pending} submissions ({pending_bytes} bytes) waiting for review; at \
+                 most {} submissions and {} bytes together may wait",
+                quota.pending, quota.bytes
+            ),
+            "wait for the office to decide on the ones waiting (GET /api/plugins/submissions)",
+        ));
+    }
     let plugins = app.plugins.clone();
     let bytes = body.clone();
     let checked = tokio::task::spawn_blocking(move || {
@@ -166,14 +198,23 @@ fn not_pending(submission: &Submission) -> ApiError {
     )
 }
 
-/// `POST /admin/plugins/submissions/{id}/approve`: installs the component (live at once).
-/// A refusal at install (say another plugin took its id meanwhile) is a 422 and the
+/// `POST /admin/plugins/submissions/{id}/approve[?replace=ID]`: installs the component
+/// (live at once). A refusal at install (say another plugin took its id meanwhile, or it
+/// would take over an installed plugin without `?replace=` naming it) is a 422 and the
 /// submission stays pending.
 pub async fn approve(
     State(app): State<AppState>,
     Extension(caller): Extension<Caller>,
     PathParams(id): PathParams<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
+    // `?replace=ID`: the installed plugin this submission may take over (its report's
+    // `replaces`).
+    let confirmed = query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "replace")
+            .map(|(_, id)| id.into_owned())
+    });
     // One decision at a time, so two approvals of one submission cannot both install.
     let _deciding = app.review_lock.lock().await;
     let submission = visible(&app, &caller, &id).await?;
@@ -186,12 +227,12 @@ pub async fn approve(
     // The install, the decision and the audit row are one transaction.
     let installed = tokio::task::spawn_blocking(move || {
         let bytes = store.submission_component(sub_id)?;
-        plugins.install(
+        plugins.approve_submission(
             &format!("submission-{sub_id}"),
             &bytes,
-            Source::Admin,
             &by,
-            Some(sub_id),
+            sub_id,
+            confirmed.as_deref(),
             &|plugin, _changed| {
                 actor.audit(
                     "submission.approve",

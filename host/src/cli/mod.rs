@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::plugins::{Limits, PluginConfig, default_cache_dir};
+use crate::plugins::{CodeLimits, Limits, PluginConfig, SubmissionQuota, default_cache_dir};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -265,6 +265,23 @@ pub struct LimitArgs {
     /// Wall time of one plugin call, in milliseconds.
     #[arg(long, default_value_t = 2000, env = "LOGAM_PLUGIN_TIME_LIMIT_MS")]
     plugin_time_limit_ms: u64,
+    /// Wall time all the plugin calls of one request may take together (an indicator's
+    /// constructor, pushes and finish; an export's writes), in milliseconds. Waiting for a
+    /// download's client does not count.
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        env = "LOGAM_PLUGIN_REQUEST_TIME_LIMIT_MS"
+    )]
+    plugin_request_time_limit_ms: u64,
+    /// Plugin instances running at once, over all plugins; past it a request answers 503
+    /// with `Retry-After`. At most 32, what the instance pool holds in the worst case.
+    #[arg(long, default_value_t = 24, env = "LOGAM_PLUGIN_CONCURRENCY")]
+    plugin_concurrency: usize,
+    /// Instances of one plugin running at once; past it 503 with `Retry-After`, so one
+    /// slow plugin cannot take every slot from the others.
+    #[arg(long, default_value_t = 8, env = "LOGAM_PLUGIN_CONCURRENCY_PER_PLUGIN")]
+    plugin_concurrency_per_plugin: usize,
     /// Linear memory of one plugin instance, over all its memories, in MiB.
     #[arg(long, default_value_t = 64, env = "LOGAM_PLUGIN_MEMORY_LIMIT_MIB")]
     plugin_memory_limit_mib: usize,
@@ -274,6 +291,26 @@ pub struct LimitArgs {
     /// Fuel (roughly, WebAssembly instructions) per call; off unless set.
     #[arg(long, env = "LOGAM_PLUGIN_FUEL")]
     plugin_fuel: Option<u64>,
+    /// How deeply blocks, loops and ifs may nest in one function of a plugin, checked
+    /// before compiling (past it: `plugin_too_complex`).
+    #[arg(long, default_value_t = 1_000, env = "LOGAM_PLUGIN_MAX_NESTING")]
+    plugin_max_nesting: usize,
+    /// Locals one function of a plugin may declare, checked before compiling.
+    #[arg(long, default_value_t = 20_000, env = "LOGAM_PLUGIN_MAX_LOCALS")]
+    plugin_max_locals: u64,
+    /// Instructions one function of a plugin may hold, checked before compiling.
+    #[arg(
+        long,
+        default_value_t = 1_000_000,
+        env = "LOGAM_PLUGIN_MAX_INSTRUCTIONS"
+    )]
+    plugin_max_instructions: usize,
+    /// Submissions one contributor may have waiting for review at once.
+    #[arg(long, default_value_t = 5, env = "LOGAM_SUBMISSION_QUOTA")]
+    submission_quota: u64,
+    /// Bytes of components one contributor may have waiting for review, in MiB.
+    #[arg(long, default_value_t = 64, env = "LOGAM_SUBMISSION_QUOTA_MIB")]
+    submission_quota_mib: u64,
     /// Folder for compiled plugins (default `$XDG_CACHE_HOME/logam/plugins`).
     #[arg(long, env = "LOGAM_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -296,12 +333,38 @@ impl LimitArgs {
             self.plugin_output_limit_mib >= 1,
             "--plugin-output-limit-mib must be at least 1"
         );
+        anyhow::ensure!(
+            self.plugin_request_time_limit_ms >= self.plugin_time_limit_ms,
+            "--plugin-request-time-limit-ms must be at least --plugin-time-limit-ms"
+        );
+        anyhow::ensure!(
+            (1..=crate::plugins::MAX_CONCURRENCY).contains(&self.plugin_concurrency),
+            "--plugin-concurrency must be between 1 and {}",
+            crate::plugins::MAX_CONCURRENCY
+        );
+        anyhow::ensure!(
+            (1..=self.plugin_concurrency).contains(&self.plugin_concurrency_per_plugin),
+            "--plugin-concurrency-per-plugin must be between 1 and --plugin-concurrency"
+        );
         Ok(PluginConfig {
             limits: Limits {
                 wall_time: Duration::from_millis(self.plugin_time_limit_ms),
+                request_time: Duration::from_millis(self.plugin_request_time_limit_ms),
+                concurrency: self.plugin_concurrency,
+                concurrency_per_plugin: self.plugin_concurrency_per_plugin,
                 memory_bytes: self.plugin_memory_limit_mib << 20,
                 output_bytes: self.plugin_output_limit_mib << 20,
                 fuel: self.plugin_fuel,
+            },
+            code_limits: CodeLimits {
+                nesting: self.plugin_max_nesting,
+                locals: self.plugin_max_locals,
+                instructions: self.plugin_max_instructions,
+                ..CodeLimits::default()
+            },
+            submission_quota: SubmissionQuota {
+                pending: self.submission_quota,
+                bytes: self.submission_quota_mib << 20,
             },
             cache_dir: if self.no_cache {
                 None

@@ -138,6 +138,12 @@ pub fn set_download_headers(response: &mut Response, format: &FormatInfo, filena
     if let Ok(value) = HeaderValue::from_str(&format.media_type) {
         headers.insert(CONTENT_TYPE, value);
     }
+    // A browser must take the media type as given, never guess a runnable one from the
+    // bytes (a plugin exporter chooses both).
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if format.attachment
         && let Ok(value) = HeaderValue::from_str(&format!(
             "attachment; filename=\"{filename}.{}\"",

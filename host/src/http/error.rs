@@ -233,11 +233,12 @@ impl From<PluginError> for ApiError {
                 },
                 "the plugin's message says what it needs",
             ),
-            PluginError::Timeout { .. } => (
+            PluginError::Timeout { .. } | PluginError::RequestTimeout { .. } => (
                 StatusCode::GATEWAY_TIMEOUT,
                 "the plugin is too slow for this request; report it to the office",
             ),
             PluginError::MemoryLimit { .. }
+            | PluginError::HostLimit { .. }
             | PluginError::OutputLimit { .. }
             | PluginError::FuelLimit { .. }
             | PluginError::StackOverflow { .. } => (
@@ -248,6 +249,9 @@ impl From<PluginError> for ApiError {
                 StatusCode::BAD_GATEWAY,
                 "the plugin failed; report it to the office",
             ),
+            PluginError::Busy { .. } => {
+                return ApiError::unavailable(code, message, 1);
+            }
             PluginError::Store(_) | PluginError::Engine(_) => {
                 return match err {
                     PluginError::Store(store) => store.into(),

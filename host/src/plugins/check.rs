@@ -26,6 +26,8 @@ pub struct CheckReport {
     pub rows: Option<usize>,
     /// The start of the output: CSV for an indicator's table, the exporter's own bytes.
     pub sample: String,
+    /// What installing it would do to the plugin installed under its id, if any.
+    pub replaces: Option<super::Replacement>,
 }
 
 const SAMPLE_BYTES: usize = 2048;
@@ -40,8 +42,21 @@ impl PluginHost {
         query: &[(String, String)],
         dataset: Option<&str>,
     ) -> Result<CheckReport, PluginError> {
-        let plugin =
-            Arc::new(self.prepare(name, bytes, Source::Admin, None, Some(&self.registry()))?);
+        let registry = self.registry();
+        let plugin = Arc::new(self.prepare(name, bytes, Source::Admin, None, Some(&registry))?);
+        self.check_version(&plugin, &registry)?;
+        let replaces = self.replacement(&plugin, &registry);
+        let mut report = self.run_check(plugin, query, dataset)?;
+        report.replaces = replaces;
+        Ok(report)
+    }
+
+    fn run_check(
+        &self,
+        plugin: Arc<Plugin>,
+        query: &[(String, String)],
+        dataset: Option<&str>,
+    ) -> Result<CheckReport, PluginError> {
         match &plugin.code {
             Code::Indicator { info, .. } => {
                 let params = convert::params(&info.parameters, query)?;
@@ -72,6 +87,7 @@ impl PluginHost {
                     output_bytes: result.bytes,
                     rows: Some(result.batch.len()),
                     sample: sample(&out),
+                    replaces: None,
                 })
             }
             Code::Exporter { info, .. } => {
@@ -142,6 +158,7 @@ impl PluginHost {
                     output_bytes: output.total,
                     rows: None,
                     sample: sample(&output.start),
+                    replaces: None,
                 })
             }
         }
@@ -187,6 +204,7 @@ impl PluginHost {
             output_bytes: output.total,
             rows: Some(result.batch.len()),
             sample: sample(&output.start),
+            replaces: None,
         })
     }
 }

@@ -109,7 +109,7 @@ impl PluginHost {
         let params = convert::params(&info.parameters, query)?;
         Ok(WasmExporter {
             runtime: self.runtime.clone(),
-            store: self.runtime.store(),
+            store: self.runtime.store(&plugin.id)?,
             plugin,
             params,
             running: None,
@@ -189,6 +189,7 @@ impl Exporter for WasmExporter {
                 &wit_meta(schema),
                 &self.params,
             );
+        self.runtime.disarm(&mut self.store);
         match writer {
             Ok(writer) => {
                 self.running = Some((instance, writer));
@@ -209,6 +210,7 @@ impl Exporter for WasmExporter {
             *writer,
             &data,
         );
+        self.runtime.disarm(&mut self.store);
         self.checked_chunk(result, out)
     }
 
@@ -221,6 +223,7 @@ impl Exporter for WasmExporter {
             .logam_plugin_exporter_plugin()
             .writer()
             .call_finish(&mut self.store, writer);
+        self.runtime.disarm(&mut self.store);
         self.checked_chunk(result, out)?;
         let _ = writer.resource_drop(&mut self.store);
         if !self.recorded {

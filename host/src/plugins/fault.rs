@@ -4,7 +4,8 @@
 use wasmtime::{Store, Trap};
 
 use super::PluginError;
-use super::sandbox::{Limits, Sandbox};
+use super::sandbox::{Armed, Limits, Sandbox};
+use super::wasi::RANDOM_BYTES;
 
 /// Most characters of a trap's text kept in a crash message.
 const MESSAGE_CHARS: usize = 1000;
@@ -23,13 +24,26 @@ pub fn classify(
             limit_bytes: limits.memory_bytes,
         };
     }
+    if let Some(asked) = store.data().random_refused {
+        return PluginError::HostLimit {
+            plugin,
+            what: format!("{asked} random bytes in one call"),
+            limit_bytes: RANDOM_BYTES as usize,
+        };
+    }
     let stderr = String::from_utf8_lossy(&store.data().stderr.contents()).into_owned();
     let last_words = stderr.trim().to_string();
     match err.downcast_ref::<Trap>() {
         Some(Trap::Interrupt) => {
-            return PluginError::Timeout {
-                plugin,
-                limit_ms: limits.wall_time.as_millis(),
+            return match store.data().budget.armed {
+                Armed::Call => PluginError::Timeout {
+                    plugin,
+                    limit_ms: limits.wall_time.as_millis(),
+                },
+                Armed::Request => PluginError::RequestTimeout {
+                    plugin,
+                    limit_ms: limits.request_time.as_millis(),
+                },
             };
         }
         Some(Trap::OutOfFuel) => {

@@ -250,7 +250,7 @@ impl PluginHost {
         let name = plugin.id.as_str();
         let runtime = &self.runtime;
         let limits = &runtime.limits;
-        let mut wstore = runtime.store();
+        let mut wstore = runtime.store(name)?;
         let instance = pre
             .instantiate(&mut wstore)
             .map_err(|e| fault::classify(name, limits, e, &wstore))?;
@@ -261,46 +261,66 @@ impl PluginHost {
             .call_constructor(&mut wstore, params)
             .map_err(|e| fault::classify(name, limits, e, &wstore))?;
 
+        // The inputs are read first, in one snapshot, and the reader released before the
+        // plugin sees them: a slow push cannot hold a database reader. Inputs larger than
+        // `INPUT_BYTES` together are streamed from the reader instead (bounded by the
+        // request's time budget), so memory stays bounded too.
         let mut revision = 0;
         let mut keyed_revisions_read = true;
-        for (index, input) in info.inputs.iter().enumerate() {
-            let request = RowRequest {
-                columns: Some(input.columns.clone()),
-                as_of,
-                ..RowRequest::default()
-            };
-            let mut failure: Option<PluginError> = None;
-            self.store.read_blocking(|session| {
+        let mut buffered: Vec<(u32, types::Batch)> = Vec::new();
+        let mut buffered_bytes = 0usize;
+        let fits = self.store.read_blocking(|session| {
+            for (index, input) in info.inputs.iter().enumerate() {
+                let request = RowRequest {
+                    columns: Some(input.columns.clone()),
+                    as_of,
+                    ..RowRequest::default()
+                };
                 let state = session.state(&input.dataset)?;
                 keyed_revisions_read &= keyed_states.get(index) == Some(&state);
                 revision = revision.max(as_of.map_or(state.revision, |r| r.min(state.revision)));
                 let meta = session.meta(&input.dataset, state)?;
                 let plan = ReadPlan::new(meta, &request)?;
+                let mut fits = true;
                 session.scan(&plan, 1024, |batch| {
                     let data = convert::batch_to_wit(batch, &plan.output);
-                    runtime.arm(&mut wstore);
-                    match guest.accumulator().call_push(
-                        &mut wstore,
-                        accumulator,
-                        index as u32,
-                        &data,
-                    ) {
-                        Ok(Ok(())) => ControlFlow::Continue(()),
-                        Ok(Err(declined)) => {
-                            failure = Some(convert::declined(name, declined));
-                            ControlFlow::Break(())
-                        }
-                        Err(trap) => {
-                            failure = Some(fault::classify(name, limits, trap, &wstore));
-                            ControlFlow::Break(())
-                        }
+                    buffered_bytes += wit_bytes(&data);
+                    if buffered_bytes > INPUT_BYTES {
+                        fits = false;
+                        return ControlFlow::Break(());
                     }
+                    buffered.push((index as u32, data));
+                    ControlFlow::Continue(())
                 })?;
-                Ok(())
-            })?;
-            if let Some(failure) = failure {
-                return Err(failure);
+                if !fits {
+                    return Ok(false);
+                }
             }
+            Ok(true)
+        })?;
+        if fits {
+            for (index, data) in &buffered {
+                runtime.arm(&mut wstore);
+                guest
+                    .accumulator()
+                    .call_push(&mut wstore, accumulator, *index, data)
+                    .map_err(|trap| fault::classify(name, limits, trap, &wstore))?
+                    .map_err(|declined| convert::declined(name, declined))?;
+            }
+            drop(buffered);
+        } else {
+            drop(buffered);
+            revision = 0;
+            keyed_revisions_read = true;
+            self.stream_inputs(
+                plugin,
+                &mut wstore,
+                guest,
+                accumulator,
+                as_of,
+                keyed_states,
+                (&mut revision, &mut keyed_revisions_read),
+            )?;
         }
         runtime.arm(&mut wstore);
         let observations = guest
@@ -324,6 +344,90 @@ impl PluginHost {
             },
             keyed_revisions_read,
         ))
+    }
+}
+
+/// Most bytes of input an indicator run reads into memory before the plugin sees them.
+const INPUT_BYTES: usize = 32 << 20;
+
+/// Approximate bytes of a WIT batch.
+fn wit_bytes(batch: &types::Batch) -> usize {
+    batch
+        .columns
+        .iter()
+        .map(|c| {
+            c.validity.len()
+                + match &c.data {
+                    types::ColumnData::Integer(v) => v.len() * 8,
+                    types::ColumnData::Real(v) => v.len() * 8,
+                    types::ColumnData::Boolean(v) => v.len(),
+                    types::ColumnData::Text(t) => t.bytes.len() + t.ends.len() * 4,
+                }
+        })
+        .sum()
+}
+
+impl PluginHost {
+    /// Pushes each input to the plugin straight from the reader, batch by batch: for inputs
+    /// too large to read into memory first. Holds the reader for as long as the pushes take,
+    /// which the request's time budget bounds.
+    #[allow(clippy::too_many_arguments)]
+    fn stream_inputs(
+        &self,
+        plugin: &Plugin,
+        wstore: &mut wasmtime::Store<super::sandbox::Sandbox>,
+        guest: &super::bindings::indicator::exports::logam::plugin::indicator_plugin::Guest,
+        accumulator: ResourceAny,
+        as_of: Option<i64>,
+        keyed_states: &[crate::store::DatasetState],
+        (revision, keyed_revisions_read): (&mut i64, &mut bool),
+    ) -> Result<(), PluginError> {
+        let Code::Indicator { info, .. } = &plugin.code else {
+            return Err(PluginError::UnknownIndicator(plugin.id.clone()));
+        };
+        let (name, runtime) = (plugin.id.as_str(), &self.runtime);
+        let limits = &runtime.limits;
+        for (index, input) in info.inputs.iter().enumerate() {
+            let request = RowRequest {
+                columns: Some(input.columns.clone()),
+                as_of,
+                ..RowRequest::default()
+            };
+            let mut failure: Option<PluginError> = None;
+            self.store.read_blocking(|session| {
+                let state = session.state(&input.dataset)?;
+                *keyed_revisions_read &= keyed_states.get(index) == Some(&state);
+                *revision =
+                    (*revision).max(as_of.map_or(state.revision, |r| r.min(state.revision)));
+                let meta = session.meta(&input.dataset, state)?;
+                let plan = ReadPlan::new(meta, &request)?;
+                session.scan(&plan, 1024, |batch| {
+                    let data = convert::batch_to_wit(batch, &plan.output);
+                    runtime.arm(wstore);
+                    match guest.accumulator().call_push(
+                        &mut *wstore,
+                        accumulator,
+                        index as u32,
+                        &data,
+                    ) {
+                        Ok(Ok(())) => ControlFlow::Continue(()),
+                        Ok(Err(declined)) => {
+                            failure = Some(convert::declined(name, declined));
+                            ControlFlow::Break(())
+                        }
+                        Err(trap) => {
+                            failure = Some(fault::classify(name, limits, trap, wstore));
+                            ControlFlow::Break(())
+                        }
+                    }
+                })?;
+                Ok(())
+            })?;
+            if let Some(failure) = failure {
+                return Err(failure);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,9 +10,12 @@ use super::bindings::indicator::exports::logam::plugin::indicator_plugin::Indica
 use super::bindings::types;
 use super::manifest::{ExporterManifest, IndicatorManifest};
 use super::registry::{Code, Plugin, Registry, Source};
-use super::sandbox::INDICATOR_EXPORT;
 use super::{PluginError, PluginHost, fault, sha256_hex};
 use crate::store::PluginInstall;
+
+/// The slot key every install's, submission's and check's `describe()` shares, so that they
+/// take at most one plugin's share of the running instances.
+const INSTALL_SLOTS: &str = "(install)";
 
 /// Extensions the host serves itself; an exporter may not take them over.
 const NATIVE_EXTENSIONS: &[&str] = &["csv", "json", "ndjson"];
@@ -59,8 +62,66 @@ fn is_extension(extension: &str) -> bool {
         })
 }
 
+/// Manifest limits: every string a plugin says about itself is shown to every client of
+/// `/api/plugins` and `/api/indicators`, so each has a bound, and so has every list.
+pub const TITLE_BYTES: usize = 500;
+pub const TEXT_BYTES: usize = 16 << 10;
+pub const MAX_PARAMETERS: usize = 32;
+pub const MAX_INPUTS: usize = 16;
+pub const MAX_INPUT_COLUMNS: usize = 128;
+
+fn check_text(
+    plugin: &str,
+    what: &str,
+    text: &types::Bilingual,
+    limit: usize,
+) -> Result<(), PluginError> {
+    for (language, half) in [("id", &text.id), ("en", &text.en)] {
+        if half.len() > limit {
+            return Err(invalid(
+                plugin,
+                format!(
+                    "the {what} ({language}) is {} bytes; the limit is {limit}",
+                    half.len()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_count(plugin: &str, what: &str, count: usize, limit: usize) -> Result<(), PluginError> {
+    if count > limit {
+        return Err(invalid(
+            plugin,
+            format!("it declares {count} {what}; the limit is {limit}"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_parameters(plugin: &str, parameters: &[types::Parameter]) -> Result<(), PluginError> {
-    for (i, p) in parameters.iter().enumerate() {
+    check_count(plugin, "parameters", parameters.len(), MAX_PARAMETERS)?;
+    let mut seen = std::collections::HashSet::new();
+    for p in parameters {
+        check_text(plugin, "title of a parameter", &p.title, TITLE_BYTES)?;
+        check_text(
+            plugin,
+            "description of a parameter",
+            &p.description,
+            TEXT_BYTES,
+        )?;
+        if let Some(types::Scalar::Text(default)) = &p.default
+            && default.len() > TITLE_BYTES
+        {
+            return Err(invalid(
+                plugin,
+                format!(
+                    "the default of a parameter is {} bytes; the limit is {TITLE_BYTES}",
+                    default.len()
+                ),
+            ));
+        }
         let valid_name = p.name.len() <= 64
             && p.name.starts_with(|c: char| c.is_ascii_lowercase())
             && p.name
@@ -75,7 +136,7 @@ fn check_parameters(plugin: &str, parameters: &[types::Parameter]) -> Result<(),
                 ),
             ));
         }
-        if parameters[..i].iter().any(|q| q.name == p.name) {
+        if !seen.insert(p.name.as_str()) {
             return Err(invalid(
                 plugin,
                 format!("parameter `{}` is declared twice", p.name),
@@ -112,7 +173,12 @@ fn check_parameters(plugin: &str, parameters: &[types::Parameter]) -> Result<(),
     Ok(())
 }
 
-fn check_common(id: &str, version: &str, title: &types::Bilingual) -> Result<(), PluginError> {
+fn check_common(
+    id: &str,
+    version: &str,
+    title: &types::Bilingual,
+    description: &types::Bilingual,
+) -> Result<(), PluginError> {
     if !is_plugin_id(id) {
         return Err(invalid(
             id,
@@ -131,6 +197,8 @@ fn check_common(id: &str, version: &str, title: &types::Bilingual) -> Result<(),
             ),
         ));
     }
+    check_text(id, "title", title, TITLE_BYTES)?;
+    check_text(id, "description", description, TEXT_BYTES)?;
     if title.id.trim().is_empty() {
         return Err(invalid(id, "the Indonesian title is empty".into()));
     }
@@ -150,7 +218,7 @@ impl PluginHost {
         installing_into: Option<&Registry>,
     ) -> Result<Plugin, PluginError> {
         let sha256 = sha256_hex(bytes);
-        let component = self.runtime.compile(name, bytes, &sha256)?;
+        let (component, is_indicator) = self.runtime.compile(name, bytes, &sha256)?;
         let instance_pre = self
             .runtime
             .linker
@@ -160,10 +228,6 @@ impl PluginHost {
                 code: "plugin_forbidden_import",
                 reason: format!("it cannot be linked against what the host grants: {e:#}"),
             })?;
-        let is_indicator = component
-            .component_type()
-            .exports(&self.runtime.engine)
-            .any(|(export, _)| export == INDICATOR_EXPORT);
         let describe_failed = |e: PluginError| invalid(name, format!("describe() failed: {e}"));
         let code = if is_indicator {
             let pre = IndicatorPre::new(instance_pre).map_err(|e| PluginError::Refused {
@@ -171,7 +235,7 @@ impl PluginHost {
                 code: "plugin_wrong_world",
                 reason: format!("it does not fit world `indicator`: {e:#}"),
             })?;
-            let mut store = self.runtime.store();
+            let mut store = self.runtime.store(INSTALL_SLOTS)?;
             let info = pre
                 .instantiate(&mut store)
                 .and_then(|i| i.logam_plugin_indicator_plugin().call_describe(&mut store))
@@ -193,7 +257,7 @@ impl PluginHost {
                 code: "plugin_wrong_world",
                 reason: format!("it does not fit world `exporter`: {e:#}"),
             })?;
-            let mut store = self.runtime.store();
+            let mut store = self.runtime.store(INSTALL_SLOTS)?;
             let info = pre
                 .instantiate(&mut store)
                 .and_then(|i| i.logam_plugin_exporter_plugin().call_describe(&mut store))
@@ -228,6 +292,8 @@ impl PluginHost {
                 ),
             ));
         }
+        // Accepted: only now may its compiled form go to the cache.
+        self.runtime.remember(&sha256, &component);
         Ok(Plugin {
             stats: self.stats_for(&sha256),
             id,
@@ -245,8 +311,28 @@ impl PluginHost {
 
     /// The inputs must name datasets and columns that exist: they are the plugin's grant.
     fn check_indicator(&self, info: &IndicatorInfo, check_inputs: bool) -> Result<(), PluginError> {
-        check_common(&info.id, &info.version, &info.title)?;
+        check_common(&info.id, &info.version, &info.title, &info.description)?;
+        for (what, text) in [
+            ("konsep", &info.konsep),
+            ("definisi", &info.definisi),
+            ("rumus", &info.rumus),
+            ("ukuran", &info.ukuran),
+            ("satuan", &info.satuan),
+            ("interpretasi", &info.interpretasi),
+            ("frekuensi", &info.frekuensi),
+        ] {
+            check_text(&info.id, what, text, TEXT_BYTES)?;
+        }
         check_parameters(&info.id, &info.parameters)?;
+        check_count(&info.id, "inputs", info.inputs.len(), MAX_INPUTS)?;
+        for input in &info.inputs {
+            check_count(
+                &info.id,
+                "columns in one input",
+                input.columns.len(),
+                MAX_INPUT_COLUMNS,
+            )?;
+        }
         if info.inputs.is_empty() {
             return Err(invalid(&info.id, "it declares no inputs".into()));
         }
@@ -297,7 +383,7 @@ impl PluginHost {
 }
 
 fn check_exporter(info: &ExporterInfo, registry: Option<&Registry>) -> Result<(), PluginError> {
-    check_common(&info.id, &info.version, &info.title)?;
+    check_common(&info.id, &info.version, &info.title, &info.description)?;
     check_parameters(&info.id, &info.parameters)?;
     if !is_extension(&info.extension) {
         return Err(invalid(
@@ -331,6 +417,16 @@ fn check_exporter(info: &ExporterInfo, registry: Option<&Registry>) -> Result<()
             ),
         ));
     }
+    if runs_in_browser(&info.media_type) {
+        return Err(invalid(
+            &info.id,
+            format!(
+                "media type {:?} would run in a browser (HTML, XHTML, SVG, XML or script); \
+                 an exporter's bytes are shown as the host's own",
+                info.media_type.chars().take(80).collect::<String>()
+            ),
+        ));
+    }
     if info.targets == Targets::empty() {
         return Err(invalid(
             &info.id,
@@ -352,6 +448,24 @@ fn check_exporter(info: &ExporterInfo, registry: Option<&Registry>) -> Result<()
     Ok(())
 }
 
+/// Media types a browser renders as a document that can run script, from this origin.
+fn runs_in_browser(media_type: &str) -> bool {
+    let essence = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let subtype = essence.split('/').nth(1).unwrap_or("");
+    essence.starts_with("text/html")
+        || subtype.contains("html")
+        || subtype.contains("javascript")
+        || subtype.contains("ecmascript")
+        || subtype == "xml"
+        || subtype.ends_with("+xml")
+        || essence == "multipart/x-mixed-replace"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,6 +481,10 @@ mod tests {
         assert!(is_extension("sdmx.csv") && is_extension("geojson"));
         assert!(!is_extension("a..b") && !is_extension("CSV") && !is_extension("x/y"));
         assert!(!is_extension("zoo-stuck") && !is_extension(".csv") && !is_extension("csv."));
+        assert!(runs_in_browser("text/html; charset=utf-8") && runs_in_browser("image/svg+xml"));
+        assert!(runs_in_browser("application/xhtml+xml") && runs_in_browser("text/JavaScript"));
+        assert!(!runs_in_browser("text/markdown; charset=utf-8"));
+        assert!(!runs_in_browser("application/geo+json") && !runs_in_browser("text/csv"));
         assert!(is_plugin_id("rupiah-per-unit") && !is_plugin_id("Rupiah") && !is_plugin_id("a.b"));
     }
 }

@@ -14,14 +14,19 @@ mod artifacts;
 mod bindings;
 mod check;
 mod convert;
+mod error;
 mod exporter;
 mod fault;
 mod indicator;
 mod install;
 mod manifest;
 mod metadata;
+mod precheck;
 mod registry;
 mod sandbox;
+mod slots;
+mod versions;
+mod wasi;
 pub mod watch;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,139 +35,53 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 pub use artifacts::default_dir as default_cache_dir;
 /// Bilingual text as a plugin's manifest carries it.
 pub use check::CheckReport;
+pub use error::PluginError;
 pub use exporter::WasmExporter;
 pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
 pub use manifest::{ExporterManifest, IndicatorManifest};
 pub use metadata::Metadata;
+pub use precheck::CodeLimits;
 pub use registry::{Plugin, Registry, Source, StatsSnapshot};
 pub use sandbox::Limits;
+pub use slots::MAX_CONCURRENCY;
+pub use versions::Replacement;
 
-use crate::store::{AuditRow, PluginInstall, Store, StoreError};
+use crate::store::{AuditRow, PluginInstall, Store};
 use registry::Stats;
 use sandbox::Runtime;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_plugins.rs"));
 
-#[derive(Debug, Error)]
-pub enum PluginError {
-    #[error("the plugin engine failed: {0}")]
-    Engine(String),
-    /// Not installed; `code` says which check failed (`plugin_not_a_component`,
-    /// `plugin_wrong_world`, `plugin_forbidden_import`, `plugin_invalid_manifest`).
-    #[error("plugin `{plugin}` was refused: {reason}")]
-    Refused {
-        plugin: String,
-        code: &'static str,
-        reason: String,
-    },
-    #[error("there is no plugin `{0}`")]
-    UnknownPlugin(String),
-    #[error("there is no indicator `{0}`")]
-    UnknownIndicator(String),
-    #[error("plugin `{plugin}` is disabled by the office")]
-    Disabled { plugin: String },
-    #[error("plugin `{plugin}` has no earlier version to roll back to")]
-    NothingToRollBack { plugin: String },
-    #[error("`{parameter}`: {reason}")]
-    InvalidParameter { parameter: String, reason: String },
-    #[error("plugin `{plugin}` ran past its time limit of {limit_ms} ms")]
-    Timeout { plugin: String, limit_ms: u128 },
-    #[error("plugin `{plugin}` needed more memory than its limit of {limit_bytes} bytes")]
-    MemoryLimit { plugin: String, limit_bytes: usize },
-    #[error("plugin `{plugin}` returned more than its limit of {limit_bytes} bytes in one call")]
-    OutputLimit { plugin: String, limit_bytes: usize },
-    #[error("plugin `{plugin}` used up its fuel of {limit} units")]
-    FuelLimit { plugin: String, limit: u64 },
-    #[error("plugin `{plugin}` overflowed its stack (too deep a recursion)")]
-    StackOverflow { plugin: String },
-    #[error("plugin `{plugin}` crashed: {message}")]
-    Crashed { plugin: String, message: String },
-    #[error("plugin `{plugin}` returned a malformed result: {reason}")]
-    InvalidOutput { plugin: String, reason: String },
-    /// The plugin itself declined, with its own reason (the WIT `plugin-error`).
-    #[error("plugin `{plugin}`: {message}")]
-    Declined {
-        plugin: String,
-        kind: &'static str,
-        message: String,
-    },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// A plugin exporter's failure travels through the export room boxed (see
-/// [`crate::export::ExportError::Exporter`]).
-impl From<PluginError> for crate::export::ExportError {
-    fn from(err: PluginError) -> Self {
-        crate::export::ExportError::Exporter(Box::new(err))
-    }
-}
-
-impl PluginError {
-    /// The plugin error inside an export error, or the export error as an engine failure.
-    pub fn from_export(err: crate::export::ExportError) -> PluginError {
-        match err {
-            crate::export::ExportError::Exporter(inner) => match inner.downcast::<PluginError>() {
-                Ok(plugin) => *plugin,
-                Err(other) => PluginError::Engine(other.to_string()),
-            },
-            other => PluginError::Engine(other.to_string()),
-        }
-    }
-
-    fn engine(err: impl std::fmt::Display) -> Self {
-        PluginError::Engine(err.to_string())
-    }
-
-    /// The error's code in the API's JSON errors (and in `logam plugin check`).
-    pub fn code(&self) -> &'static str {
-        match self {
-            PluginError::Engine(_) => "plugin_engine_error",
-            PluginError::Refused { code, .. } => code,
-            PluginError::UnknownPlugin(_) => "unknown_plugin",
-            PluginError::UnknownIndicator(_) => "unknown_indicator",
-            PluginError::Disabled { .. } => "plugin_disabled",
-            PluginError::NothingToRollBack { .. } => "nothing_to_roll_back",
-            PluginError::InvalidParameter { .. } => "invalid_parameter",
-            PluginError::Timeout { .. } => "plugin_timeout",
-            PluginError::MemoryLimit { .. } => "plugin_memory_limit",
-            PluginError::OutputLimit { .. } => "plugin_output_limit",
-            PluginError::FuelLimit { .. } => "plugin_fuel_limit",
-            PluginError::StackOverflow { .. } => "plugin_stack_overflow",
-            PluginError::Crashed { .. } => "plugin_crashed",
-            PluginError::InvalidOutput { .. } => "plugin_invalid_output",
-            PluginError::Declined { kind, .. } => kind,
-            PluginError::Store(_) => "store_error",
-        }
-    }
-
-    /// Whether the plugin misbehaved (rather than the request being wrong).
-    pub fn is_plugin_fault(&self) -> bool {
-        matches!(
-            self,
-            PluginError::Timeout { .. }
-                | PluginError::MemoryLimit { .. }
-                | PluginError::OutputLimit { .. }
-                | PluginError::FuelLimit { .. }
-                | PluginError::StackOverflow { .. }
-                | PluginError::Crashed { .. }
-                | PluginError::InvalidOutput { .. }
-                | PluginError::Declined { kind: "failed", .. }
-        )
-    }
-}
-
 /// How the plugin runtime is set up.
 #[derive(Debug, Clone, Default)]
 pub struct PluginConfig {
     pub limits: Limits,
+    /// Code limits checked before compiling.
+    pub code_limits: CodeLimits,
+    /// What one contributor may have waiting for review.
+    pub submission_quota: SubmissionQuota,
     /// Where compiled components are cached; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+}
+
+/// Pending submissions one contributor may have at once, and their bytes together.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmissionQuota {
+    pub pending: u64,
+    pub bytes: u64,
+}
+
+impl Default for SubmissionQuota {
+    fn default() -> Self {
+        SubmissionQuota {
+            pending: 5,
+            bytes: 64 << 20,
+        }
+    }
 }
 
 /// The result of an install.
@@ -185,13 +104,18 @@ pub struct PluginHost {
     /// Serialises installs and status changes; reads never wait for it.
     changes: Mutex<()>,
     results: indicator::ResultCache,
+    submission_quota: SubmissionQuota,
 }
 
 impl PluginHost {
     /// Starts the engine, installs the plugins bundled in the binary, then the ones the store
     /// remembers (which take precedence over a bundled plugin of the same id).
     pub fn start(store: Store, config: PluginConfig) -> Result<Arc<Self>, PluginError> {
-        let runtime = Arc::new(Runtime::new(config.limits, config.cache_dir.as_deref())?);
+        let runtime = Arc::new(Runtime::new(
+            config.limits,
+            config.code_limits,
+            config.cache_dir.as_deref(),
+        )?);
         let mut host = PluginHost {
             runtime,
             store,
@@ -201,6 +125,7 @@ impl PluginHost {
             stats: Mutex::new(HashMap::new()),
             changes: Mutex::new(()),
             results: indicator::ResultCache::default(),
+            submission_quota: config.submission_quota,
         };
         for (name, bytes) in BUNDLED {
             let plugin = host.prepare(name, bytes, Source::Bundled, None, None)?;
@@ -212,6 +137,10 @@ impl PluginHost {
 
     pub fn limits(&self) -> &Limits {
         &self.runtime.limits
+    }
+
+    pub fn submission_quota(&self) -> SubmissionQuota {
+        self.submission_quota
     }
 
     /// The current snapshot of installed plugins.
@@ -281,7 +210,7 @@ impl PluginHost {
     /// every call, which the benchmark measures. Blocking.
     pub fn probe(&self, id: &str) -> Result<(), PluginError> {
         let plugin = self.plugin(id)?;
-        let mut store = self.runtime.store();
+        let mut store = self.runtime.store(&plugin.id)?;
         let limits = &self.runtime.limits;
         match &plugin.code {
             registry::Code::Indicator { pre, .. } => pre
@@ -331,9 +260,59 @@ impl PluginHost {
         approves: Option<i64>,
         audit: &dyn Fn(&Plugin, bool) -> AuditRow,
     ) -> Result<Installed, PluginError> {
+        self.install_checked(name, bytes, source, installed_by, approves, None, audit)
+    }
+
+    /// Installs the component of submission `submission` (see [`PluginHost::install`]). If
+    /// it would take over an installed plugin (a bundled one, or one the office installed),
+    /// the admin must confirm by naming that plugin's id in `confirmed_replace`.
+    pub fn approve_submission(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        installed_by: &str,
+        submission: i64,
+        confirmed_replace: Option<&str>,
+        audit: &dyn Fn(&Plugin, bool) -> AuditRow,
+    ) -> Result<Installed, PluginError> {
+        self.install_checked(
+            name,
+            bytes,
+            Source::Admin,
+            installed_by,
+            Some(submission),
+            Some(confirmed_replace),
+            audit,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn install_checked(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        source: Source,
+        installed_by: &str,
+        approves: Option<i64>,
+        confirmation: Option<Option<&str>>,
+        audit: &dyn Fn(&Plugin, bool) -> AuditRow,
+    ) -> Result<Installed, PluginError> {
         let _change = self.changes.lock().unwrap_or_else(|e| e.into_inner());
         let registry = self.registry();
         let plugin = self.prepare(name, bytes, source.clone(), None, Some(&registry))?;
+        if let Some(confirmed) = confirmation
+            && let Some(replacement) = self.replacement(&plugin, &registry)
+            && confirmed != Some(plugin.id.as_str())
+        {
+            return Err(PluginError::Refused {
+                plugin: plugin.id.clone(),
+                code: "replacement_not_confirmed",
+                reason: format!(
+                    "{}: approve again with ?replace={} to confirm",
+                    replacement.message, plugin.id
+                ),
+            });
+        }
         if let Some(current) = registry.get(&plugin.id)
             && current.sha256 == plugin.sha256
             && current.source == source
@@ -351,6 +330,7 @@ impl PluginHost {
                 changed: false,
             });
         }
+        self.check_version(&plugin, &registry)?;
         let manifest = plugin.manifest_json();
         let row = self.store.record_plugin_install(
             &crate::store::NewInstall {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
@@ -16,6 +16,9 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use super::PluginError;
 use super::artifacts::ArtifactCache;
+use super::precheck::{CodeLimits, EXPORTER_EXPORT, INDICATOR_EXPORT};
+use super::slots::{Slot, Slots};
+use super::wasi::{CappedRandom, NeverWaitClock};
 
 /// Per-call limits. Every overrun is a typed error naming the plugin and the limit.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -23,12 +26,19 @@ pub struct Limits {
     /// Wall time of one call (describe, push, finish, write), enforced by epoch interruption.
     #[serde(rename = "time_ms", serialize_with = "as_millis")]
     pub wall_time: Duration,
+    /// Wall time all the calls of one request (an indicator's constructor, pushes and finish;
+    /// an export's writes) may spend in the plugin together.
+    #[serde(rename = "request_time_ms", serialize_with = "as_millis")]
+    pub request_time: Duration,
     /// Bytes of linear memory over all of an instance's memories together.
     pub memory_bytes: usize,
     /// Bytes one call may return (an indicator's observations, or one exporter chunk).
     pub output_bytes: usize,
     /// WebAssembly instructions' fuel per call, when fuel metering is on.
     pub fuel: Option<u64>,
+    /// Instances running at once over all plugins, and of one plugin.
+    pub concurrency: usize,
+    pub concurrency_per_plugin: usize,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -39,9 +49,12 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             wall_time: Duration::from_secs(2),
+            request_time: Duration::from_secs(10),
             memory_bytes: 64 << 20,
             output_bytes: 16 << 20,
             fuel: None,
+            concurrency: 24,
+            concurrency_per_plugin: 8,
         }
     }
 }
@@ -57,6 +70,8 @@ const MAX_MEMORIES: usize = 8;
 const MAX_TABLES: usize = 16;
 const MAX_INSTANCES: usize = 16;
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+/// Component instances the pool holds; `Limits::concurrency` stays below it.
+pub const POOL_INSTANCES: u32 = 256;
 /// Bytes of each pooled memory slot kept resident between instances.
 const KEEP_RESIDENT_BYTES: usize = 256 << 10;
 
@@ -143,6 +158,27 @@ pub struct Sandbox {
     table: ResourceTable,
     pub memory: MemoryBudget,
     pub stderr: MemoryOutputPipe,
+    /// The length of a random-bytes list refused for its size (see [`super::wasi`]).
+    pub random_refused: Option<u64>,
+    pub budget: TimeBudget,
+    /// This instance's place among those running (given back with the Store).
+    _slot: Slot,
+}
+
+/// Which limit the current call's epoch deadline stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Armed {
+    /// The per-call limit ([`Limits::wall_time`]).
+    Call,
+    /// What was left of the per-request budget ([`Limits::request_time`]).
+    Request,
+}
+
+/// The time every call of one request (or one export) may spend in the plugin together.
+pub struct TimeBudget {
+    remaining: Duration,
+    started: Option<Instant>,
+    pub armed: Armed,
 }
 
 impl WasiView for Sandbox {
@@ -154,36 +190,22 @@ impl WasiView for Sandbox {
     }
 }
 
-/// Import namespaces a component may use. Rust's wasip2 standard library imports some of
-/// these even for pure code (stderr for panics, random for `HashMap` seeds); the context
-/// behind them grants nothing real. Anything else (filesystem, sockets, HTTP) is refused.
-const GRANTED_IMPORTS: &[&str] = &[
-    "wasi:io/",
-    "wasi:cli/environment@",
-    "wasi:cli/exit@",
-    "wasi:cli/stdin@",
-    "wasi:cli/stdout@",
-    "wasi:cli/stderr@",
-    "wasi:cli/terminal-",
-    "wasi:clocks/",
-    "wasi:random/",
-    "logam:plugin/types@",
-];
-
-/// The interfaces a component must export, one or the other.
-pub const INDICATOR_EXPORT: &str = "logam:plugin/indicator-plugin@0.1.0";
-pub const EXPORTER_EXPORT: &str = "logam:plugin/exporter-plugin@0.1.0";
-
 pub struct Runtime {
     pub engine: Engine,
     pub linker: Linker<Sandbox>,
     pub limits: Limits,
+    pub code_limits: CodeLimits,
     artifacts: Option<ArtifactCache>,
+    slots: Arc<Slots>,
     stop_ticker: Arc<AtomicBool>,
 }
 
 impl Runtime {
-    pub fn new(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self, PluginError> {
+    pub fn new(
+        limits: Limits,
+        code_limits: CodeLimits,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<Self, PluginError> {
         let mut config = Config::new();
         config.wasm_component_model(true);
         config.epoch_interruption(true);
@@ -191,7 +213,7 @@ impl Runtime {
         config.cranelift_opt_level(OptLevel::Speed);
         let mut pooling = PoolingAllocationConfig::default();
         pooling
-            .total_component_instances(256)
+            .total_component_instances(POOL_INSTANCES)
             .total_core_instances(512)
             .total_memories(256)
             .total_tables(512)
@@ -203,8 +225,14 @@ impl Runtime {
             .table_keep_resident(KEEP_RESIDENT_BYTES / 8);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
         let engine = Engine::new(&config).map_err(PluginError::engine)?;
-        let mut linker = Linker::new(&engine);
+        let mut linker: Linker<Sandbox> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::engine)?;
+        super::wasi::shadow(
+            &mut linker,
+            |s| NeverWaitClock::new(&mut s.table),
+            |s| CappedRandom::new(s.wasi.random(), &mut s.random_refused),
+        )
+        .map_err(PluginError::engine)?;
 
         let stop_ticker = Arc::new(AtomicBool::new(false));
         {
@@ -231,19 +259,23 @@ impl Runtime {
             engine,
             linker,
             limits,
+            code_limits,
             artifacts,
+            slots: Slots::new(limits.concurrency, limits.concurrency_per_plugin),
             stop_ticker,
         })
     }
 
-    /// Compiles a component (or loads the artifact this host compiled before), and checks
-    /// that it exports one of the contract's worlds and imports only what the host grants.
+    /// Checks a component's world, imports and code limits from its bytes, then compiles it
+    /// (or loads the artifact this host compiled before). Nothing is cached here: the caller
+    /// calls [`Runtime::remember`] once the whole install has been accepted, so a refused
+    /// component never leaves an artifact behind. Returns whether it is an indicator.
     pub fn compile(
         &self,
         name: &str,
         bytes: &[u8],
         sha256: &str,
-    ) -> Result<Component, PluginError> {
+    ) -> Result<(Component, bool), PluginError> {
         let refuse = |code: &'static str, reason: String| PluginError::Refused {
             plugin: name.to_string(),
             code,
@@ -257,7 +289,7 @@ impl Runtime {
                 "the file is not WebAssembly (it does not start with \\0asm)".into(),
             ));
         }
-        if bytes.len() >= 8 && bytes[4..8] == [1, 0, 0, 0] {
+        if bytes.get(4..8) == Some(&[1, 0, 0, 0]) {
             return Err(refuse(
                 "plugin_not_a_component",
                 "this is a core WebAssembly module, not a component: build for wasm32-wasip2 \
@@ -265,68 +297,60 @@ impl Runtime {
                     .into(),
             ));
         }
+        let is_indicator = super::precheck::check(name, bytes, &self.code_limits)?;
         let cached = self
             .artifacts
             .as_ref()
             .and_then(|cache| cache.load(&self.engine, sha256));
         let component = match cached {
             Some(component) => component,
-            None => {
-                let component = Component::new(&self.engine, bytes).map_err(|e| {
-                    refuse(
-                        "plugin_not_a_component",
-                        format!("not a valid component: {e:#}"),
-                    )
-                })?;
-                if let Some(cache) = &self.artifacts {
-                    cache.store(sha256, &component);
-                }
-                component
-            }
+            None => Component::new(&self.engine, bytes).map_err(|e| {
+                refuse(
+                    "plugin_not_a_component",
+                    format!("not a valid component: {e:#}"),
+                )
+            })?,
         };
+        // The same checks on what wasmtime compiled, in case the reading above and
+        // wasmtime's ever disagree.
         let ty = component.component_type();
-        let exports: Vec<String> = ty
+        let exports_world = ty
             .exports(&self.engine)
-            .map(|(name, _)| name.to_string())
-            .collect();
-        if !exports
-            .iter()
-            .any(|e| e == INDICATOR_EXPORT || e == EXPORTER_EXPORT)
-        {
+            .any(|(name, _)| name == INDICATOR_EXPORT || name == EXPORTER_EXPORT);
+        if !exports_world {
             return Err(refuse(
                 "plugin_wrong_world",
                 format!(
-                    "it exports {} but a plugin must export `{INDICATOR_EXPORT}` (world \
-                     `indicator`) or `{EXPORTER_EXPORT}` (world `exporter`)",
-                    if exports.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        exports
-                            .iter()
-                            .map(|e| format!("`{e}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
+                    "it does not export `{INDICATOR_EXPORT}` (world `indicator`) or \
+                     `{EXPORTER_EXPORT}` (world `exporter`)"
                 ),
             ));
         }
         for (import, _) in ty.imports(&self.engine) {
-            if !GRANTED_IMPORTS
-                .iter()
-                .any(|granted| import.starts_with(granted))
-            {
+            if !super::precheck::granted(import) {
                 return Err(refuse(
                     "plugin_forbidden_import",
                     format!("it imports `{import}`, which plugins are not granted"),
                 ));
             }
         }
-        Ok(component)
+        Ok((component, is_indicator))
     }
 
-    /// A fresh Store for one call (or one export), with the memory budget and fuel set.
-    /// Call [`Runtime::arm`] before each call into the guest to start its time limit.
-    pub fn store(&self) -> Store<Sandbox> {
+    /// Caches the compiled form of an accepted component (a no-op without a cache folder, or
+    /// when it is already there).
+    pub fn remember(&self, sha256: &str, component: &Component) {
+        if let Some(cache) = &self.artifacts {
+            cache.store(sha256, component);
+        }
+    }
+
+    /// A fresh Store for one call (or one request, or one export) of `plugin`, with the
+    /// memory budget and fuel set, holding one of the plugin's instance slots; `Busy` when
+    /// none is free. Call [`Runtime::arm`] before each call into the guest to start its time
+    /// limit.
+    pub fn store(&self, plugin: &str) -> Result<Store<Sandbox>, PluginError> {
+        let slot = self.slots.take(plugin)?;
         let stderr = MemoryOutputPipe::new(STDERR_BYTES);
         let wasi = WasiCtx::builder()
             .stderr(stderr.clone())
@@ -346,20 +370,52 @@ impl Runtime {
                 exceeded: false,
             },
             stderr,
+            random_refused: None,
+            _slot: slot,
+            budget: TimeBudget {
+                remaining: self.limits.request_time,
+                started: None,
+                armed: Armed::Call,
+            },
         };
         let mut store = Store::new(&self.engine, sandbox);
         store.limiter(|s| &mut s.memory);
         store.epoch_deadline_trap();
         self.arm(&mut store);
-        store
+        Ok(store)
     }
 
-    /// Starts the time limit (and refills the fuel) for the next call into the guest.
+    /// Starts the time limit (and refills the fuel) for the next call into the guest: the
+    /// per-call limit, or what is left of the request's budget if that is less. The time since
+    /// the previous `arm` was spent in the previous call (or between calls, reading inputs)
+    /// and is taken off the budget.
     pub fn arm(&self, store: &mut Store<Sandbox>) {
-        let ticks = (self.limits.wall_time.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let now = Instant::now();
+        let budget = &mut store.data_mut().budget;
+        if let Some(started) = budget.started.replace(now) {
+            budget.remaining = budget.remaining.saturating_sub(now - started);
+        }
+        let (limit, armed) = if budget.remaining < self.limits.wall_time {
+            (budget.remaining, Armed::Request)
+        } else {
+            (self.limits.wall_time, Armed::Call)
+        };
+        budget.armed = armed;
+        // A spent budget arms a deadline that has already passed: the next check traps.
+        let ticks = (limit.as_millis() / EPOCH_TICK.as_millis()) as u64;
+        let ticks = if limit.is_zero() { 0 } else { ticks.max(1) };
         store.set_epoch_deadline(ticks);
         if let Some(fuel) = self.limits.fuel {
             let _ = store.set_fuel(fuel);
+        }
+    }
+
+    /// Stops counting a call's time against the request's budget: time until the next
+    /// [`Runtime::arm`] is not the plugin's (an export waiting for its client).
+    pub fn disarm(&self, store: &mut Store<Sandbox>) {
+        let budget = &mut store.data_mut().budget;
+        if let Some(started) = budget.started.take() {
+            budget.remaining = budget.remaining.saturating_sub(started.elapsed());
         }
     }
 }

@@ -94,6 +94,45 @@ impl Store {
         })
     }
 
+    /// How many of `submitter`'s submissions are pending, and their bytes together: what
+    /// the submission quota counts.
+    pub fn pending_submission_usage(&self, submitter: &str) -> Result<(u64, u64), StoreError> {
+        self.write_blocking(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*), coalesce(sum(length(component)), 0) FROM _logam_submissions \
+                 WHERE submitter = ?1 AND status = 'pending'",
+                [submitter],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?.max(0) as u64,
+                        r.get::<_, i64>(1)?.max(0) as u64,
+                    ))
+                },
+            )?)
+        })
+    }
+
+    /// `submitter`'s pending submission of exactly these bytes, if any (identical bytes are
+    /// kept once).
+    pub fn pending_submission_of(
+        &self,
+        submitter: &str,
+        sha256: &str,
+    ) -> Result<Option<Submission>, StoreError> {
+        self.write_blocking(|conn| {
+            Ok(conn
+                .query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM _logam_submissions WHERE submitter = ?1 AND \
+                         sha256 = ?2 AND status = 'pending' ORDER BY id LIMIT 1"
+                    ),
+                    [submitter, sha256],
+                    submission_row,
+                )
+                .optional()?)
+        })
+    }
+
     /// Submissions newest first; only `submitter`'s when given.
     pub fn submissions(&self, submitter: Option<&str>) -> Result<Vec<Submission>, StoreError> {
         self.write_blocking(|conn| {

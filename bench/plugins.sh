@@ -124,9 +124,14 @@ curl -sf "$URL/api/indicators/bench-trivial" -o /dev/null
     end=$((SECONDS + ${WRK_DURATION%s}))
     while (( SECONDS < end )); do
         sleep "$UPGRADE_EVERY"
-        if (( upgrades % 2 == 0 )); then f=bench_trivial_v2.wasm; else f=bench_trivial.wasm; fi
-        code=$(post "$COMPONENTS/$f" || true)
-        [[ "$code" == 201 ]] || failed=$((failed + 1))
+        # Versions only go up: 2.0.0 again after each rollback to 1.0.0.
+        if (( upgrades % 2 == 0 )); then
+            code=$(post "$COMPONENTS/bench_trivial_v2.wasm" || true); want=20[01]
+        else
+            code=$(curl -sf -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $TOKEN" \
+                "$URL/admin/plugins/bench-trivial/rollback" || true); want=200
+        fi
+        [[ "$code" == $want ]] || failed=$((failed + 1))
         upgrades=$((upgrades + 1))
     done
     echo "$upgrades $failed" > "$TMP/upgrades.txt"
@@ -139,7 +144,7 @@ tally=$(grep TALLY "$TMP/wrk.txt")
 requests=$(grep -E 'requests in' "$TMP/wrk.txt" | awk '{print $1}')
 rps=$(grep 'Requests/sec' "$TMP/wrk.txt" | awk '{print $2}')
 say "## 3. Hot upgrade under load"
-say "- $upgrades upgrades (1.0.0 ⇄ 2.0.0) every ${UPGRADE_EVERY} s during $WRK_DURATION of wrk -c16; failed installs: $failed_upgrades"
+say "- $upgrades upgrades and rollbacks (1.0.0 → 2.0.0 → rollback) every ${UPGRADE_EVERY} s during $WRK_DURATION of wrk -c16; failed installs: $failed_upgrades"
 say "- wrk: $requests requests, $rps req/s; $tally"
 bad=$(sed -E 's/.*bad=([0-9]+).*/\1/' <<<"$tally"); errors=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$tally")
 if [[ "$bad" == 0 && "$errors" == 0 && "$failed_upgrades" == 0 ]]; then

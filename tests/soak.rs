@@ -258,6 +258,26 @@ async fn install(http: &reqwest::Client, base: &str, bytes: Vec<u8>, tally: &Sha
     );
 }
 
+async fn rollback(http: &reqwest::Client, base: &str, id: &str, tally: &Shared) {
+    let started = Instant::now();
+    let response = http
+        .post(format!("{base}/admin/plugins/{id}/rollback"))
+        .header("authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .await;
+    let (status, text) = match response {
+        Ok(r) => (r.status().as_u16(), r.text().await.unwrap_or_default()),
+        Err(e) => (0, e.to_string()),
+    };
+    record(
+        tally,
+        "plugin upgrade",
+        status,
+        started.elapsed(),
+        (status != 200).then(|| format!("rollback: {status} {text}")),
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -553,7 +573,12 @@ async fn mixed_hostile_load_leaves_no_unexpected_5xx_and_flat_memory() {
                     break;
                 }
                 round += 1;
-                install(&http, &base, trivial[round % 2].clone(), &tally).await;
+                // Versions only go up: 2.0.0 is installed again after each rollback to 1.0.0.
+                if round % 2 == 1 {
+                    install(&http, &base, trivial[1].clone(), &tally).await;
+                } else {
+                    rollback(&http, &base, "bench-trivial", &tally).await;
+                }
             }
         }));
     }

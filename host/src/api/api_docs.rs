@@ -8,7 +8,7 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::Value;
 
-use super::openapi::responses::{ServerError, Unavailable};
+use super::openapi::responses::ServerErrors;
 use super::openapi::{Live, document};
 use crate::http::Lang;
 use crate::http::page::layout;
@@ -207,8 +207,7 @@ pub struct DocsParams {
     params(DocsParams),
     responses(
         (status = 200, description = "The page.", body = String, content_type = "text/html"),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn page(
     State(app): State<AppState>,

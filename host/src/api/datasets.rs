@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 
-use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::openapi::responses::{LookupErrors, NotModified, ServerErrors};
 use super::params::{Conditional, DatasetPath};
 use super::schema;
 use crate::export::FormatInfo;
@@ -67,8 +67,7 @@ fn summary(meta: &DatasetMeta, formats: &[FormatInfo]) -> schema::DatasetSummary
     responses(
         (status = 200, description = "The datasets.", body = schema::DatasetList),
         (status = 304, response = NotModified),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn list(
     State(app): State<AppState>,
@@ -112,10 +111,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The dataset.", body = schema::Dataset),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn show(
     State(app): State<AppState>,
@@ -171,10 +167,7 @@ pub async fn show(
     params(DatasetPath),
     responses(
         (status = 200, description = "The revisions.", body = schema::Revisions),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn revisions(
     State(app): State<AppState>,

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::openapi::responses::{BadRequest, NotFound, ServerError, Unavailable};
+use super::openapi::responses::LookupErrors;
 use super::params::DatasetPath;
 use super::schema::ChangesPage;
 use crate::http::auth::Caller;
@@ -283,10 +283,7 @@ static CHANGES_NAMES: Declared = Declared::new();
     params(DatasetPath, ChangesParams),
     responses(
         (status = 200, description = "The changes.", body = ChangesPage),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn changes(
     State(app): State<AppState>,

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::openapi::responses::{
-    BadGateway, BadRequest, GatewayTimeout, NotFound, NotModified, ServerError, Unavailable,
-    Unprocessable,
+    BadGateway, GatewayTimeout, LookupErrors, NotModified, Unprocessable,
 };
 use super::params::{Conditional, ExtensionPath, IndicatorPath};
 use super::schema;
@@ -108,12 +107,9 @@ static BOM_NAMES: Declared = Declared::new();
     responses(
         (status = 200, description = "The result.", body = schema::IndicatorResult),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 422, response = Unprocessable),
-        (status = 500, response = ServerError),
         (status = 502, response = BadGateway),
-        (status = 503, response = Unavailable),
         (status = 504, response = GatewayTimeout),
     ))]
 #[allow(dead_code)] // the operation `show` serves without an extension
@@ -127,12 +123,9 @@ fn show_json() {}
     responses(
         (status = 200, description = "The file. `Content-Disposition: attachment` for formats meant to be saved."),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 422, response = Unprocessable),
-        (status = 500, response = ServerError),
         (status = 502, response = BadGateway),
-        (status = 503, response = Unavailable),
         (status = 504, response = GatewayTimeout),
     ),
     extensions(("x-logam-route" = json!("/api/indicators/{id}"))))]

@@ -128,8 +128,7 @@ pub fn token_routes(state: &AppState) -> Router<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "meta", operation_id = "health",
     responses(
         (status = 200, description = "The service and its database answer.", body = schema::Health),
-        (status = 500, response = openapi::responses::ServerError),
-        (status = 503, response = openapi::responses::Unavailable),
+        openapi::responses::ServerErrors,
     ))]
 async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
     let store = app.store.clone();

@@ -6,7 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::openapi::responses::{LookupErrors, NotModified};
 use super::params::{Conditional, PluginPath};
 use super::schema;
 use crate::http::caching::json_tagged;
@@ -79,10 +79,7 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
     responses(
         (status = 200, description = "The plugin.", body = schema::Plugin),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn show(
     State(app): State<AppState>,

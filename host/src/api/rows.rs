@@ -7,8 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::openapi::responses::{
-    BadGateway, BadRequest, GatewayTimeout, NotFound, NotModified, ServerError, TooManyRequests,
-    Unavailable, Unprocessable,
+    BadGateway, GatewayTimeout, LookupErrors, NotModified, TooManyRequests, Unprocessable,
 };
 use super::params::{Conditional, DatasetPath, DatasetResourcePath, ExtensionPath, RowPath};
 use super::schema;
@@ -64,11 +63,8 @@ fn json_response(body: Vec<u8>) -> Response {
     responses(
         (status = 200, description = "A page.", body = schema::RowsPage),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 422, response = Unprocessable),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
     ),
     extensions(("x-logam-route" = json!("/api/datasets/{id}/{resource}"))))]
 pub async fn page(
@@ -172,13 +168,10 @@ fn push_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
     responses(
         (status = 200, description = "The file. `Content-Disposition: attachment` for formats meant to be saved."),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
-        (status = 500, response = ServerError),
         (status = 502, response = BadGateway),
-        (status = 503, response = Unavailable),
         (status = 504, response = GatewayTimeout),
     ),
     extensions(("x-logam-route" = json!("/api/datasets/{id}/{resource}"))))]
@@ -253,11 +246,8 @@ pub async fn export(
     responses(
         (status = 200, description = "The row.", body = schema::Row),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 422, response = Unprocessable),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
     ))]
 pub async fn row(
     State(app): State<AppState>,

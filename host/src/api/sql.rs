@@ -17,8 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::openapi::responses::{
-    BadRequest, NotFound, NotModified, PayloadTooLarge, ServerError, TooManyRequests, Unavailable,
-    UnsupportedMediaType,
+    LookupErrors, NotModified, PayloadTooLarge, TooManyRequests, UnsupportedMediaType,
 };
 use super::params::{Conditional, DatasetPath, ExtensionPath, QueryPath};
 use super::schema::{CannedQueries, CannedQuerySummary, SqlResult};
@@ -551,11 +550,8 @@ macro_rules! sql_route {
             responses(
                 $($ok)*,
                 (status = 304, response = NotModified),
-                (status = 400, response = BadRequest),
-                (status = 404, response = NotFound),
+                LookupErrors,
                 (status = 429, response = TooManyRequests),
-                (status = 500, response = ServerError),
-                (status = 503, response = Unavailable),
             ))]
         pub async fn $get(
             State(app): State<AppState>,
@@ -592,13 +588,10 @@ macro_rules! sql_route {
                 )),
             responses(
                 $($ok)*,
-                (status = 400, response = BadRequest),
-                (status = 404, response = NotFound),
+                LookupErrors,
                 (status = 413, response = PayloadTooLarge),
                 (status = 415, response = UnsupportedMediaType),
                 (status = 429, response = TooManyRequests),
-                (status = 500, response = ServerError),
-                (status = 503, response = Unavailable),
             ))]
         pub async fn $post(
             State(app): State<AppState>,
@@ -705,10 +698,7 @@ fn canned_summary(dataset: &str, query: &CannedQuery) -> CannedQuerySummary {
     params(DatasetPath),
     responses(
         (status = 200, description = "The queries.", body = CannedQueries),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn canned_list(
     State(app): State<AppState>,
@@ -734,11 +724,8 @@ pub async fn canned_list(
     responses(
         (status = 200, description = "The result.", body = SqlResult),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 429, response = TooManyRequests),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
     ))]
 #[allow(dead_code)] // the operation `canned_run` serves without an extension
 fn canned_run_json() {}
@@ -751,11 +738,8 @@ fn canned_run_json() {}
     responses(
         (status = 200, description = "The file."),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        LookupErrors,
         (status = 429, response = TooManyRequests),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
     ),
     extensions(("x-logam-route" = json!("/api/datasets/{id}/queries/{name}"))))]
 #[allow(dead_code)] // the operation `canned_run` serves with an extension

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, header::CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::openapi::responses::{BadRequest, NotFound, NotModified, ServerError, Unavailable};
+use super::openapi::responses::{LookupErrors, NotModified, ServerErrors};
 use super::params::{Conditional, DatasetPath};
 use crate::export::{Citation, table_description};
 use crate::http::{ApiError, AppState, PathParams, caching};
@@ -80,8 +80,7 @@ struct Snapshot {
     responses(
         (status = 200, description = "The catalog document.", body = Object, content_type = "application/ld+json"),
         (status = 304, response = NotModified),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn dcat(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let base = base_url(&headers);
@@ -101,8 +100,7 @@ pub async fn dcat(State(app): State<AppState>, headers: HeaderMap) -> Result<Res
     responses(
         (status = 200, description = "The catalog document.", body = Object),
         (status = 304, response = NotModified),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn pod(State(app): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let base = base_url(&headers);
@@ -121,8 +119,7 @@ pub async fn pod(State(app): State<AppState>, headers: HeaderMap) -> Result<Resp
     responses(
         (status = 200, description = "The descriptor.", body = Object),
         (status = 304, response = NotModified),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn package(
     State(app): State<AppState>,
@@ -145,10 +142,7 @@ pub async fn package(
     responses(
         (status = 200, description = "The descriptor.", body = Object),
         (status = 304, response = NotModified),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        LookupErrors,
     ))]
 pub async fn dataset_package(
     State(app): State<AppState>,

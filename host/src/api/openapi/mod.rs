@@ -30,7 +30,7 @@ use crate::http::caching::json_tagged;
 use crate::http::{ApiError, AppState};
 use responses::{
     BadGateway, BadRequest, GatewayTimeout, NotFound, NotModified, PayloadTooLarge, ServerError,
-    TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
+    ServerErrors, TooManyRequests, Unavailable, Unprocessable, UnsupportedMediaType,
 };
 
 const INFO_DESCRIPTION: &str = "Data terbuka IKM logam Purbalingga: API terbuka, hanya-baca. \
@@ -172,8 +172,7 @@ pub fn document(live: &Live) -> Value {
     responses(
         (status = 200, description = "The document.", body = Object),
         (status = 304, response = NotModified),
-        (status = 500, response = ServerError),
-        (status = 503, response = Unavailable),
+        ServerErrors,
     ))]
 pub async fn openapi_json(
     State(app): State<AppState>,
@@ -230,6 +229,19 @@ mod tests {
             .expect("_size");
         assert_eq!(size["schema"]["maximum"], json!(1000));
         assert_eq!(size["in"], json!("query"));
+        let responses = &document["paths"]["/api/datasets/{id}/rows"]["get"]["responses"];
+        for (status, name) in [
+            ("400", "BadRequest"),
+            ("404", "NotFound"),
+            ("422", "Unprocessable"),
+            ("503", "Unavailable"),
+        ] {
+            assert_eq!(
+                responses[status]["$ref"],
+                json!(format!("#/components/responses/{name}")),
+                "{status}"
+            );
+        }
     }
 
     #[test]

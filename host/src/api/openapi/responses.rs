@@ -2,7 +2,7 @@
 //! 304 for a conditional GET. Referenced from each handler's `#[utoipa::path]`, listed once in
 //! `components.responses`.
 
-use utoipa::ToResponse;
+use utoipa::{IntoResponses, ToResponse};
 
 use crate::http::ErrorBody;
 
@@ -54,3 +54,29 @@ pub struct GatewayTimeout(#[allow(dead_code)] ErrorBody<'static>);
 /// Not modified: the If-None-Match ETag still names this representation.
 #[derive(ToResponse)]
 pub struct NotModified;
+
+/// What any operation that reads may answer besides its own: the server failed, or it is at
+/// capacity.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // a declaration: handlers answer with `ApiError`
+pub enum ServerErrors {
+    #[response(status = 500)]
+    ServerError(#[ref_response] ServerError),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}
+
+/// What an operation on one named resource may answer besides its own: a malformed request,
+/// no such resource, and the [`ServerErrors`].
+#[derive(IntoResponses)]
+#[allow(dead_code)] // a declaration: handlers answer with `ApiError`
+pub enum LookupErrors {
+    #[response(status = 400)]
+    BadRequest(#[ref_response] BadRequest),
+    #[response(status = 404)]
+    NotFound(#[ref_response] NotFound),
+    #[response(status = 500)]
+    ServerError(#[ref_response] ServerError),
+    #[response(status = 503)]
+    Unavailable(#[ref_response] Unavailable),
+}

@@ -110,6 +110,16 @@ fn expect_installed(what: &str, answer: &Answer) {
 }
 
 /// A server with the test's limits and a compiled-plugin cache of its own.
+/// A server of its own (with an empty compiled-code cache) with the zoo member `name`
+/// installed. The cache directory lives as long as the returned guard.
+async fn serving(name: &str) -> (tempfile::TempDir, Server) {
+    let wasm = zoo::component(name);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let server = server(cache.path(), &[]);
+    expect_installed(name, &install(&server, &wasm).await);
+    (cache, server)
+}
+
 fn server(cache: &Path, extra: &[&str]) -> Server {
     let mut args = vec![
         "--admin-token",
@@ -327,10 +337,7 @@ async fn a_plugin_waiting_in_a_host_call_is_stopped_at_its_deadline() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exporter_that_blocks_cannot_starve_the_readers() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let exporter = zoo::component("zoo_sleep_exporter");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let server = server(cache.path(), &[]);
-    expect_installed("zoo_sleep_exporter", &install(&server, &exporter).await);
+    let (_cache, server) = serving("zoo_sleep_exporter").await;
     let load = Load::start(&server);
     let downloads: Vec<_> = (0..5)
         .map(|_| {
@@ -368,10 +375,7 @@ async fn an_exporter_that_blocks_cannot_starve_the_readers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_of_slow_calls_is_refused_for_that_plugin_only() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let sleep = zoo::component("zoo_sleep");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let server = server(cache.path(), &[]);
-    expect_installed("zoo_sleep", &install(&server, &sleep).await);
+    let (_cache, server) = serving("zoo_sleep").await;
     let load = Load::start(&server);
     let flood: Vec<_> = (0..256)
         .map(|_| {
@@ -410,10 +414,7 @@ async fn a_flood_of_slow_calls_is_refused_for_that_plugin_only() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_slow_pushes_are_stopped_at_the_request_budget() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let budget = zoo::component("zoo_budget");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let server = server(cache.path(), &[]);
-    expect_installed("zoo_budget", &install(&server, &budget).await);
+    let (_cache, server) = serving("zoo_budget").await;
     // Calibrate: 16 pushes of 5M rounds.
     let sample = get(&server, "/api/indicators/zoo-budget?spin=5000000").await;
     assert_eq!(sample.status, 200, "calibration: {}", sample.shown());
@@ -437,10 +438,7 @@ async fn many_slow_pushes_are_stopped_at_the_request_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_bytes_from_the_host_are_capped() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let random = zoo::component("zoo_random");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let server = server(cache.path(), &[]);
-    expect_installed("zoo_random", &install(&server, &random).await);
+    let (_cache, server) = serving("zoo_random").await;
     let before = server.rss_kib();
     let load = Load::start(&server);
     let calls: Vec<_> = (0..8)

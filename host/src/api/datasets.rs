@@ -139,21 +139,10 @@ pub async fn show(
         (state, Some((meta, sources))) => {
             let links = links(&meta, &formats);
             let body = schema::Dataset {
-                id: meta.id,
-                title: meta.title,
-                description: meta.description,
-                licence: meta.licence,
-                primary_key: meta.primary_key,
-                source_column: meta.source_column,
-                synthetic: meta.synthetic,
-                searchable: meta.searchable,
-                columns: meta.columns,
-                revision: meta.revision,
-                row_count: meta.row_count,
-                updated_at: meta.updated_at,
-                sources,
                 links,
                 formats: formats.into_iter().map(|f| f.extension).collect(),
+                sources,
+                meta,
             };
             Ok(with_cache_headers(Json(body).into_response(), state, &key))
         }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::export::FormatInfo;
-use crate::store::{Bilingual, ColumnMeta, Facet, RevisionRecord};
+use crate::store::{Bilingual, Facet, RevisionRecord};
 
 /// A link name (`self`, `rows`, a format's extension, ...) to its path.
 pub type Links = BTreeMap<String, String>;
@@ -95,23 +95,12 @@ pub struct DatasetList {
     pub datasets: Vec<DatasetSummary>,
 }
 
-/// `GET /api/datasets/{id}`: the summary's fields with the columns and the sources cited.
+/// `GET /api/datasets/{id}`: the dataset's metadata (columns, primary key, source column,
+/// licence) with the sources cited, links and formats.
 #[derive(Serialize, ToSchema)]
 pub struct Dataset {
-    pub id: String,
-    pub title: Bilingual,
-    pub description: Bilingual,
-    pub licence: String,
-    pub primary_key: String,
-    /// The column naming each row's source, where the dataset has one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_column: Option<String>,
-    pub synthetic: bool,
-    pub searchable: bool,
-    pub columns: Vec<ColumnMeta>,
-    pub revision: i64,
-    pub row_count: i64,
-    pub updated_at: String,
+    #[serde(flatten)]
+    pub meta: crate::store::DatasetMeta,
     /// The sources the rows cite, with their bibliographic details.
     #[schema(value_type = Vec<Object>)]
     pub sources: Vec<crate::store::SourceRecord>,

@@ -106,8 +106,13 @@ pub struct ExportParams {
 }
 
 /// Each row parameter (page and export) with the first sentence of its description, for the
-/// API index: the same declarations the document lists.
+/// API index: the same declarations the document lists, read once.
 pub fn described_row_parameters() -> BTreeMap<String, String> {
+    static DESCRIBED: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    DESCRIBED.get_or_init(describe_row_parameters).clone()
+}
+
+fn describe_row_parameters() -> BTreeMap<String, String> {
     let query = || Some(utoipa::openapi::path::ParameterIn::Query);
     let mut out = BTreeMap::new();
     for parameter in PageParams::into_params(query)

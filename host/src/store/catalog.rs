@@ -84,7 +84,7 @@ pub struct ColumnMeta {
 
 /// One dataset as the catalog describes it. Cheap to clone behind an `Arc`; replaced whole
 /// when its schema version changes.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DatasetMeta {
     pub id: String,
     #[serde(skip)]

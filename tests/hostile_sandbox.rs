@@ -109,7 +109,6 @@ fn expect_installed(what: &str, answer: &Answer) {
     assert_eq!(answer.status, 201, "installing {what}: {}", answer.shown());
 }
 
-/// A server with the test's limits and a compiled-plugin cache of its own.
 /// A server of its own (with an empty compiled-code cache) with the zoo member `name`
 /// installed. The cache directory lives as long as the returned guard.
 async fn serving(name: &str) -> (tempfile::TempDir, Server) {
@@ -120,6 +119,7 @@ async fn serving(name: &str) -> (tempfile::TempDir, Server) {
     (cache, server)
 }
 
+/// A server with the test's limits and a compiled-plugin cache of its own.
 fn server(cache: &Path, extra: &[&str]) -> Server {
     let mut args = vec![
         "--admin-token",
@@ -550,6 +550,91 @@ async fn compile_bombs_are_refused_before_compiling_and_nothing_refused_is_cache
     );
 }
 
+/// Defect 6, past the precheck: with the nesting limit raised out of the way, a bomb reaches
+/// Cranelift, which runs in a child process under the compile budget. The child is stopped
+/// at its CPU (or memory) limit, the install and the submission are refused in seconds, the
+/// server's own memory does not grow, nothing is cached, and ordinary requests keep going.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compile_bomb_past_the_precheck_costs_only_its_compiler_process() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let base = zoo::component("zoo_loop");
+    let bombs = [
+        // Measured on this machine: over 10 s of CPU to compile.
+        (
+            "100,000 nested blocks",
+            zoo::with_module(&base, &zoo::bomb_module(100_000, 0)),
+        ),
+        // Over 500 MiB within 10 s.
+        (
+            "1,000,000 nested blocks",
+            zoo::with_module(&base, &zoo::bomb_module(1_000_000, 0)),
+        ),
+    ];
+    let cache = tempfile::tempdir().expect("temp dir");
+    let server = server(
+        cache.path(),
+        &[
+            "--plugin-max-nesting",
+            "2000000",
+            "--plugin-max-instructions",
+            "3000000",
+            "--plugin-compile-cpu-limit-s",
+            "2",
+            "--plugin-compile-memory-limit-mib",
+            "256",
+        ],
+    );
+    let ayu = contributor(&server, "ayu");
+    expect_installed("zoo_loop", &install(&server, &base).await);
+    let before = server.rss_kib();
+    let cached = files_under(cache.path());
+    let load = Load::start(&server);
+    for (what, bomb) in &bombs {
+        let answer = install(&server, bomb).await;
+        expect(
+            what,
+            &answer,
+            422,
+            "plugin_too_complex",
+            Duration::from_secs(8),
+        );
+        eprintln!(
+            "{what}: refused after {} ms: {}",
+            answer.elapsed.as_millis(),
+            answer.message()
+        );
+        assert!(
+            answer.message().contains("2 s of CPU and 256 MiB"),
+            "{what}: the refusal does not name the compile budget: {}",
+            answer.shown()
+        );
+        let answer = post(&server, "/api/plugins/submissions", &ayu, bomb).await;
+        expect(
+            what,
+            &answer,
+            422,
+            "plugin_too_complex",
+            Duration::from_secs(8),
+        );
+    }
+    assert_eq!(
+        files_under(cache.path()),
+        cached,
+        "refused components left compiled artifacts in the cache"
+    );
+    // A good plugin still compiles (in its own child) after the bombs.
+    let good = zoo::component("zoo_slow");
+    expect_installed("zoo_slow", &install(&server, &good).await);
+    load.finish("compile bombs past the precheck").await;
+    let after = server.rss_kib();
+    assert!(
+        after <= before + 64 * 1024,
+        "resident memory went from {} MiB to {} MiB",
+        before / 1024,
+        after / 1024
+    );
+}
+
 /// Defect 8: manifests are bounded, in linear time, and each refusal names its limit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manifest_bombs_are_refused_naming_the_limit() {
@@ -626,6 +711,39 @@ async fn a_submission_flood_meets_the_quota_and_duplicates_are_kept_once() {
         MARGIN,
     );
     assert_eq!(accepted, 5, "the default quota is 5 pending submissions");
+    // Twelve at once from another contributor: every dry run starts before any is stored,
+    // so only the check inside the storing transaction can hold the line at five.
+    let budi = contributor(&server, "budi");
+    let at_once: Vec<_> = (0..12)
+        .map(|i| {
+            let bytes = zoo::padded(&template, &format!("budi-{i}"), 1 << 20);
+            let (server_url, token) = (server.url("/api/plugins/submissions"), budi.clone());
+            tokio::spawn(async move {
+                self::answer(
+                    support::client()
+                        .post(server_url)
+                        .bearer_auth(token)
+                        .header("Content-Type", "application/wasm")
+                        .body(bytes),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in at_once {
+        statuses.push(task.await.expect("a submission task").status);
+    }
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 202).count(),
+        5,
+        "concurrent submissions past the quota: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 202 || *s == 429),
+        "{statuses:?}"
+    );
     load.finish("submission flood").await;
 }
 
@@ -684,4 +802,52 @@ async fn ids_cannot_be_hijacked_and_versions_cannot_be_reused_or_lowered() {
     let slow = get(&server, "/api/plugins/zoo-slow").await;
     assert_eq!(slow.body["version"], "2.0.0", "{}", slow.shown());
     load.finish("id hijack and versions").await;
+}
+
+/// An exporter chooses its media type and its bytes, so a download must never run as a page
+/// of this origin: a manifest declaring an HTML (or script, SVG, XML) type is refused, and
+/// every exporter download tells the browser not to guess another type from the bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exporter_cannot_serve_a_page_that_runs_script() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let cache = tempfile::tempdir().expect("temp dir");
+    let server = server(cache.path(), &[]);
+    let answer = install(&server, &zoo::component("zoo_html_exporter")).await;
+    expect(
+        "zoo_html_exporter",
+        &answer,
+        422,
+        "plugin_invalid_manifest",
+        Duration::from_secs(5),
+    );
+    assert!(
+        answer.message().contains("would run in a browser"),
+        "{}",
+        answer.shown()
+    );
+    let missing = get(&server, "/api/datasets/klaster_knalpot/rows.zoohtml").await;
+    assert_eq!(missing.status, 404, "{}", missing.shown());
+    // The bundled exporters (shown inline and saved alike), and the built-in formats.
+    for path in [
+        "/api/datasets/klaster_knalpot/rows.md",
+        "/api/datasets/klaster_knalpot/rows.xlsx",
+        "/api/datasets/wilayah/rows.geojson",
+        "/api/datasets/klaster_knalpot/rows.csv",
+    ] {
+        let response = support::client()
+            .get(server.url(path))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff"),
+            "{path}: {:?}",
+            response.headers()
+        );
+    }
 }

@@ -17,7 +17,7 @@ use super::upload::upload_body;
 use crate::http::auth::Caller;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::{CheckReport, PluginError};
-use crate::store::{Role, StoreError, Submission};
+use crate::store::{Added, PendingLimit, Role, StoreError, Submission};
 
 fn task_failed(e: tokio::task::JoinError) -> ApiError {
     ApiError::from(StoreError::Task(e.to_string()))
@@ -62,24 +62,15 @@ pub async fn submit(
     .await
     .map_err(task_failed)??;
     if let Some(submission) = existing {
-        return Ok((
-            StatusCode::OK,
-            axum::Json(json!({ "submission": submission, "duplicate": true })),
-        )
-            .into_response());
+        return Ok(duplicate(submission));
     }
     let quota = app.plugins.submission_quota();
-    if pending >= quota.pending || pending_bytes + body.len() as u64 > quota.bytes {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "submission_quota_exceeded",
-            format!(
-                "you have {pending} submissions ({pending_bytes} bytes) waiting for review; at \
-                 most {} submissions and {} bytes together may wait",
-                quota.pending, quota.bytes
-            ),
-            "wait for the office to decide on the ones waiting (GET /api/plugins/submissions)",
-        ));
+    let limit = PendingLimit {
+        count: quota.pending,
+        bytes: quota.bytes,
+    };
+    if pending >= limit.count || pending_bytes.saturating_add(body.len() as u64) > limit.bytes {
+        return Err(over_quota(limit, pending, pending_bytes));
     }
     let plugins = app.plugins.clone();
     let bytes = body.clone();
@@ -129,16 +120,42 @@ pub async fn submit(
     let stored_report = report.clone();
     let digest = sha256.clone();
     let detail = json!({ "sha256": sha256, "plugin": report["id"], "version": report["manifest"]["version"] });
-    let submission = tokio::task::spawn_blocking(move || {
-        store.add_submission(&submitter, &digest, &body, &stored_report, detail)
+    let added = tokio::task::spawn_blocking(move || {
+        store.add_submission(&submitter, &digest, &body, &stored_report, detail, limit)
     })
     .await
     .map_err(task_failed)??;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(json!({ "submission": submission })),
+    match added {
+        Added::Stored(submission) => Ok((
+            StatusCode::ACCEPTED,
+            axum::Json(json!({ "submission": submission })),
+        )
+            .into_response()),
+        Added::Duplicate(submission) => Ok(duplicate(submission)),
+        Added::OverLimit { count, bytes } => Err(over_quota(limit, count, bytes)),
+    }
+}
+
+/// 200 with the submission of the same bytes already waiting.
+fn duplicate(submission: Submission) -> Response {
+    (
+        StatusCode::OK,
+        axum::Json(json!({ "submission": submission, "duplicate": true })),
     )
-        .into_response())
+        .into_response()
+}
+
+fn over_quota(limit: PendingLimit, pending: u64, pending_bytes: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "submission_quota_exceeded",
+        format!(
+            "you have {pending} submissions ({pending_bytes} bytes) waiting for review; at \
+             most {} submissions and {} bytes together may wait",
+            limit.count, limit.bytes
+        ),
+        "wait for the office to decide on the ones waiting (GET /api/plugins/submissions)",
+    )
 }
 
 /// `GET /api/plugins/submissions`: a contributor's own, or all for an admin.

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::plugins::{CodeLimits, Limits, PluginConfig, SubmissionQuota, default_cache_dir};
+use crate::plugins::{
+    CodeLimits, CompileBudget, Compiler, Limits, PluginConfig, SubmissionQuota, default_cache_dir,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -212,6 +214,8 @@ pub enum DatasetCommand {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PluginCommand {
     /// Check a component against the contract, print its manifest, run it on the seeded data
     /// under the production limits and print what it cost, or the exact reason it would be
@@ -231,6 +235,17 @@ pub enum PluginCommand {
         db: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+    /// Internal: compile the component on stdin under these limits and write the artifact to
+    /// stdout. The server runs this for each compilation, so a compile bomb costs a child.
+    #[command(hide = true)]
+    CompileWorker {
+        #[arg(long)]
+        cpu_seconds: u64,
+        #[arg(long)]
+        memory_bytes: u64,
+        #[arg(long)]
+        fuel: bool,
     },
 }
 
@@ -305,6 +320,17 @@ pub struct LimitArgs {
         env = "LOGAM_PLUGIN_MAX_INSTRUCTIONS"
     )]
     plugin_max_instructions: usize,
+    /// CPU time one plugin compilation may take, in seconds. Compilation runs in a child
+    /// process; past it the install or submission is refused `plugin_too_complex`.
+    #[arg(long, default_value_t = 10, env = "LOGAM_PLUGIN_COMPILE_CPU_LIMIT_S")]
+    plugin_compile_cpu_limit_s: u64,
+    /// Address space of the compiling child process, in MiB; past it `plugin_too_complex`.
+    #[arg(
+        long,
+        default_value_t = 1024,
+        env = "LOGAM_PLUGIN_COMPILE_MEMORY_LIMIT_MIB"
+    )]
+    plugin_compile_memory_limit_mib: u64,
     /// Submissions one contributor may have waiting for review at once.
     #[arg(long, default_value_t = 5, env = "LOGAM_SUBMISSION_QUOTA")]
     submission_quota: u64,
@@ -338,6 +364,14 @@ impl LimitArgs {
             "--plugin-request-time-limit-ms must be at least --plugin-time-limit-ms"
         );
         anyhow::ensure!(
+            self.plugin_compile_cpu_limit_s >= 1,
+            "--plugin-compile-cpu-limit-s must be at least 1"
+        );
+        anyhow::ensure!(
+            self.plugin_compile_memory_limit_mib >= 64,
+            "--plugin-compile-memory-limit-mib must be at least 64"
+        );
+        anyhow::ensure!(
             (1..=crate::plugins::MAX_CONCURRENCY).contains(&self.plugin_concurrency),
             "--plugin-concurrency must be between 1 and {}",
             crate::plugins::MAX_CONCURRENCY
@@ -366,6 +400,10 @@ impl LimitArgs {
                 pending: self.submission_quota,
                 bytes: self.submission_quota_mib << 20,
             },
+            compiler: Compiler::this_executable(CompileBudget {
+                cpu: Duration::from_secs(self.plugin_compile_cpu_limit_s),
+                memory_bytes: self.plugin_compile_memory_limit_mib << 20,
+            })?,
             cache_dir: if self.no_cache {
                 None
             } else {
@@ -389,6 +427,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     limits,
                 },
         } => plugin::check(&file, &params, dataset.as_deref(), db, &limits),
+        Command::Plugin {
+            command:
+                PluginCommand::CompileWorker {
+                    cpu_seconds,
+                    memory_bytes,
+                    fuel,
+                },
+        } => match crate::plugins::run_compile_worker(cpu_seconds, memory_bytes, fuel) {
+            0 => Ok(()),
+            code => std::process::exit(code),
+        },
         Command::Token { command } => token::run(command),
         Command::Import(args) => data::import_file(args),
         Command::Dataset {

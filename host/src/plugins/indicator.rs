@@ -370,7 +370,8 @@ fn wit_bytes(batch: &types::Batch) -> usize {
 impl PluginHost {
     /// Pushes each input to the plugin straight from the reader, batch by batch: for inputs
     /// too large to read into memory first. Holds the reader for as long as the pushes take,
-    /// which the request's time budget bounds.
+    /// which the request's time budget bounds; the reader is one of the exports' pool, like
+    /// an exporter's, so no plugin ever holds one the pages and `/healthz` need.
     #[allow(clippy::too_many_arguments)]
     fn stream_inputs(
         &self,
@@ -394,7 +395,7 @@ impl PluginHost {
                 ..RowRequest::default()
             };
             let mut failure: Option<PluginError> = None;
-            self.store.read_blocking(|session| {
+            self.store.export_blocking(|session| {
                 let state = session.state(&input.dataset)?;
                 *keyed_revisions_read &= keyed_states.get(index) == Some(&state);
                 *revision =

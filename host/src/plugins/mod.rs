@@ -13,6 +13,7 @@
 mod artifacts;
 mod bindings;
 mod check;
+mod compiler;
 mod convert;
 mod error;
 mod exporter;
@@ -39,6 +40,7 @@ use sha2::{Digest, Sha256};
 pub use artifacts::default_dir as default_cache_dir;
 /// Bilingual text as a plugin's manifest carries it.
 pub use check::CheckReport;
+pub use compiler::{CompileBudget, Compiler, run_worker as run_compile_worker};
 pub use error::PluginError;
 pub use exporter::WasmExporter;
 pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
@@ -66,6 +68,8 @@ pub struct PluginConfig {
     pub submission_quota: SubmissionQuota,
     /// Where compiled components are cached; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// Where Cranelift runs, and under what budget.
+    pub compiler: Compiler,
 }
 
 /// Pending submissions one contributor may have at once, and their bytes together.
@@ -114,6 +118,7 @@ impl PluginHost {
         let runtime = Arc::new(Runtime::new(
             config.limits,
             config.code_limits,
+            config.compiler,
             config.cache_dir.as_deref(),
         )?);
         let mut host = PluginHost {

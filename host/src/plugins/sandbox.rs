@@ -16,6 +16,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 
 use super::PluginError;
 use super::artifacts::ArtifactCache;
+use super::compiler::{Compiler, compile_in_child};
 use super::precheck::{CodeLimits, EXPORTER_EXPORT, INDICATOR_EXPORT};
 use super::slots::{Slot, Slots};
 use super::wasi::{CappedRandom, NeverWaitClock};
@@ -190,30 +191,18 @@ impl WasiView for Sandbox {
     }
 }
 
-pub struct Runtime {
-    pub engine: Engine,
-    pub linker: Linker<Sandbox>,
-    pub limits: Limits,
-    pub code_limits: CodeLimits,
-    artifacts: Option<ArtifactCache>,
-    slots: Arc<Slots>,
-    stop_ticker: Arc<AtomicBool>,
-}
-
-impl Runtime {
-    pub fn new(
-        limits: Limits,
-        code_limits: CodeLimits,
-        cache_dir: Option<&std::path::Path>,
-    ) -> Result<Self, PluginError> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.epoch_interruption(true);
-        config.consume_fuel(limits.fuel.is_some());
-        config.cranelift_opt_level(OptLevel::Speed);
-        let mut pooling = PoolingAllocationConfig::default();
-        pooling
-            .total_component_instances(POOL_INSTANCES)
+/// The engine's configuration, one for the server and its compiler processes: an artifact
+/// loads only into an engine whose settings match those it was compiled with. `pooling` is
+/// the instance pool, which only the server (which runs instances) needs.
+pub fn engine_config(fuel: bool, pooling: Option<&Limits>) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.consume_fuel(fuel);
+    config.cranelift_opt_level(OptLevel::Speed);
+    if let Some(limits) = pooling {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(POOL_INSTANCES)
             .total_core_instances(512)
             .total_memories(256)
             .total_tables(512)
@@ -223,8 +212,31 @@ impl Runtime {
             // per slot, so the resident cost is at most this times the slots in use.
             .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
             .table_keep_resident(KEEP_RESIDENT_BYTES / 8);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
-        let engine = Engine::new(&config).map_err(PluginError::engine)?;
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+pub struct Runtime {
+    pub engine: Engine,
+    pub linker: Linker<Sandbox>,
+    pub limits: Limits,
+    pub code_limits: CodeLimits,
+    artifacts: Option<ArtifactCache>,
+    compiler: Compiler,
+    slots: Arc<Slots>,
+    stop_ticker: Arc<AtomicBool>,
+}
+
+impl Runtime {
+    pub fn new(
+        limits: Limits,
+        code_limits: CodeLimits,
+        compiler: Compiler,
+        cache_dir: Option<&std::path::Path>,
+    ) -> Result<Self, PluginError> {
+        let engine = Engine::new(&engine_config(limits.fuel.is_some(), Some(&limits)))
+            .map_err(PluginError::engine)?;
         let mut linker: Linker<Sandbox> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::engine)?;
         super::wasi::shadow(
@@ -261,6 +273,7 @@ impl Runtime {
             limits,
             code_limits,
             artifacts,
+            compiler,
             slots: Slots::new(limits.concurrency, limits.concurrency_per_plugin),
             stop_ticker,
         })
@@ -302,14 +315,24 @@ impl Runtime {
             .artifacts
             .as_ref()
             .and_then(|cache| cache.load(&self.engine, sha256));
-        let component = match cached {
-            Some(component) => component,
-            None => Component::new(&self.engine, bytes).map_err(|e| {
+        let component = match (cached, &self.compiler) {
+            (Some(component), _) => component,
+            (None, Compiler::InProcess) => Component::new(&self.engine, bytes).map_err(|e| {
                 refuse(
                     "plugin_not_a_component",
                     format!("not a valid component: {e:#}"),
                 )
             })?,
+            (None, Compiler::Child { exe, budget }) => {
+                let artifact =
+                    compile_in_child(exe, *budget, self.limits.fuel.is_some(), name, bytes)?;
+                // SAFETY: the artifact was just written by `logam plugin compile-worker`, this
+                // same executable, with `engine_config` of the same settings; wasmtime checks
+                // the settings recorded in it against this engine's before loading it.
+                unsafe { Component::deserialize(&self.engine, &artifact) }.map_err(|e| {
+                    PluginError::Engine(format!("loading the compiled plugin: {e:#}"))
+                })?
+            }
         };
         // The same checks on what wasmtime compiled, in case the reading above and
         // wasmtime's ever disagree.

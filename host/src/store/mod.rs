@@ -42,7 +42,7 @@ pub use sql::{
     DEFAULT_STREAM_LIMIT, DEFAULT_TIME_LIMIT, SqlColumn, SqlError, SqlHead, SqlRequest, SqlSummary,
     parameter_names,
 };
-pub use submissions::Submission;
+pub use submissions::{Added, PendingLimit, Submission};
 pub use tokens::{
     AccountError, Actor, AuditEntry, AuditRow, Role, TokenCheck, TokenInfo, same_bytes,
 };

@@ -55,9 +55,60 @@ fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     })
 }
 
+/// How much one submitter may have waiting for review.
+#[derive(Debug, Clone, Copy)]
+pub struct PendingLimit {
+    pub count: u64,
+    pub bytes: u64,
+}
+
+/// What [`Store::add_submission`] did.
+pub enum Added {
+    Stored(Submission),
+    /// The submitter already had these exact bytes waiting: that submission, unchanged.
+    Duplicate(Submission),
+    /// Storing it would take the submitter past the limit: what is waiting now.
+    OverLimit {
+        count: u64,
+        bytes: u64,
+    },
+}
+
+fn pending_usage(conn: &Connection, submitter: &str) -> rusqlite::Result<(u64, u64)> {
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(length(component)), 0) FROM _logam_submissions \
+         WHERE submitter = ?1 AND status = 'pending'",
+        [submitter],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?.max(0) as u64,
+                r.get::<_, i64>(1)?.max(0) as u64,
+            ))
+        },
+    )
+}
+
+fn pending_of(
+    conn: &Connection,
+    submitter: &str,
+    sha256: &str,
+) -> rusqlite::Result<Option<Submission>> {
+    conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM _logam_submissions WHERE submitter = ?1 AND sha256 = ?2 \
+             AND status = 'pending' ORDER BY id LIMIT 1"
+        ),
+        [submitter, sha256],
+        submission_row,
+    )
+    .optional()
+}
+
 impl Store {
     /// Stores a submission and its `submission.create` audit row (target: the new id) in one
-    /// transaction.
+    /// transaction, unless the submitter already has the same bytes waiting or this one would
+    /// take them past `limit`. Both are decided inside that transaction, so concurrent
+    /// submissions cannot pass the limit together.
     pub fn add_submission(
         &self,
         submitter: &Actor,
@@ -65,9 +116,17 @@ impl Store {
         component: &[u8],
         report: &serde_json::Value,
         audit_detail: serde_json::Value,
-    ) -> Result<Submission, StoreError> {
+        limit: PendingLimit,
+    ) -> Result<Added, StoreError> {
         self.write_blocking(|conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if let Some(existing) = pending_of(&tx, &submitter.name, sha256)? {
+                return Ok(Added::Duplicate(existing));
+            }
+            let (count, bytes) = pending_usage(&tx, &submitter.name)?;
+            if count >= limit.count || bytes.saturating_add(component.len() as u64) > limit.bytes {
+                return Ok(Added::OverLimit { count, bytes });
+            }
             tx.execute(
                 "INSERT INTO _logam_submissions(submitter, sha256, component, status, report, \
                  created_at) VALUES (?1, ?2, ?3, 'pending', ?4, ?5)",
@@ -90,26 +149,15 @@ impl Store {
                 &submitter.audit("submission.create", id.to_string(), audit_detail),
             )?;
             tx.commit()?;
-            Ok(submission)
+            Ok(Added::Stored(submission))
         })
     }
 
     /// How many of `submitter`'s submissions are pending, and their bytes together: what
-    /// the submission quota counts.
+    /// the submission quota counts. Read on a reader: the early check before a dry run;
+    /// [`Store::add_submission`] decides again in its transaction.
     pub fn pending_submission_usage(&self, submitter: &str) -> Result<(u64, u64), StoreError> {
-        self.write_blocking(|conn| {
-            Ok(conn.query_row(
-                "SELECT count(*), coalesce(sum(length(component)), 0) FROM _logam_submissions \
-                 WHERE submitter = ?1 AND status = 'pending'",
-                [submitter],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?.max(0) as u64,
-                        r.get::<_, i64>(1)?.max(0) as u64,
-                    ))
-                },
-            )?)
-        })
+        self.read_blocking(|session| Ok(pending_usage(session.connection(), submitter)?))
     }
 
     /// `submitter`'s pending submission of exactly these bytes, if any (identical bytes are
@@ -119,18 +167,7 @@ impl Store {
         submitter: &str,
         sha256: &str,
     ) -> Result<Option<Submission>, StoreError> {
-        self.write_blocking(|conn| {
-            Ok(conn
-                .query_row(
-                    &format!(
-                        "SELECT {COLUMNS} FROM _logam_submissions WHERE submitter = ?1 AND \
-                         sha256 = ?2 AND status = 'pending' ORDER BY id LIMIT 1"
-                    ),
-                    [submitter, sha256],
-                    submission_row,
-                )
-                .optional()?)
-        })
+        self.read_blocking(|session| Ok(pending_of(session.connection(), submitter, sha256)?))
     }
 
     /// Submissions newest first; only `submitter`'s when given.

@@ -370,11 +370,6 @@ fn mean_rss(rss: &[(u64, u64)], from: u64, to: u64) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fails: resident memory still grows in steps at the plugin upgrades (every 20 s), \
-            e.g. 145 -> 164 -> 192 MiB. Old plugin versions are now released (wasmtime code \
-            mappings stay at 13); /proc/PID/smaps puts the growth in anonymous non-executable \
-            memory (malloc heap or the pooling allocator's slots), not yet told apart; see \
-            BENCHMARKS.md, Soak. Run with `cargo test --test soak -- --ignored`"]
 async fn mixed_hostile_load_leaves_no_unexpected_5xx_and_flat_memory() {
     let seconds: u64 = std::env::var("SOAK_SECONDS")
         .ok()

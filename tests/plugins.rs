@@ -392,7 +392,9 @@ async fn indicator_results_are_cached_until_their_inputs_change() {
     let (_, list) = get_json(&server.url("/api/plugins")).await;
     let stats = plugin(&list, "rupiah-per-unit");
     assert_eq!(stats["calls"], 1, "ran once: {stats}");
-    assert!(stats["cache_hits"].as_u64().unwrap() >= 2, "{stats}");
+    // The 304 came from the edge cache's entry; the CSV, another answer, from the result
+    // cache of the plugin host.
+    assert!(stats["cache_hits"].as_u64().unwrap() >= 1, "{stats}");
     assert!(stats["p50_ms"].as_f64().unwrap() > 0.0);
 
     // New data in an input: the old tag no longer matches and the plugin runs again.

@@ -20,8 +20,7 @@ mod support;
 mod zoo;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -214,23 +213,6 @@ async fn download(
     }
 }
 
-/// The Purbalingga seed (the bundled indicators and `bench-trivial` read it) plus `rows`
-/// synthetic enterprises in one file: `logam token list` creates and seeds it, `logam gen`
-/// adds the synthetic dataset.
-pub fn seeded_and_generated(db: &Path, rows: u64) {
-    let output = Command::new(support::binary())
-        .args(["token", "list", "--db"])
-        .arg(db)
-        .output()
-        .expect("run logam token list");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    support::generate(db, rows);
-}
-
 /// Builds the benchmark's plugins (two versions of `bench-trivial`, and `bench-sum`).
 fn bench_components() -> PathBuf {
     zoo::build_components("bench/plugins")
@@ -380,13 +362,22 @@ async fn mixed_hostile_load_leaves_no_unexpected_5xx_and_flat_memory() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     let components = bench_components();
-    let flags = ["--admin-token", ADMIN, "--trusted-proxy", "127.0.0.1"];
+    // A small edge cache, full within the first minute: memory measured after that is the
+    // server's own, not the cache filling to its bound.
+    let flags = [
+        "--admin-token",
+        ADMIN,
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--edge-cache-mib",
+        "8",
+    ];
     let scratch = tempfile::tempdir().expect("temp dir");
     let db = match std::env::var("SOAK_DB") {
         Ok(db) => PathBuf::from(db),
         Err(_) => {
             let db = scratch.path().join("soak.db");
-            seeded_and_generated(&db, rows);
+            support::seeded_and_generated(&db, rows);
             db
         }
     };
@@ -626,13 +617,15 @@ async fn mixed_hostile_load_leaves_no_unexpected_5xx_and_flat_memory() {
             "no import ran"
         );
     }
-    // Memory: the last tenth of the run against the second tenth (the last minute against
-    // the second minute in the 10-minute run), within 10 % there and 25 % in the short run,
-    // whose second tenth is only seconds after start-up.
-    let tenth = seconds / 10;
-    let second = mean_rss(&rss, tenth, 2 * tenth);
+    // Memory: the last tenth of the run against a tenth once warm, within 10 %. Warm is after
+    // the second tenth began and after the first import (30 s) and plugin upgrade (20 s)
+    // have loaded what they load once: in the 10-minute run the second minute against the
+    // last, as the issue asks; in the 60-second run [35 s, 41 s) against [54 s, 60 s].
+    let tenth = (seconds / 10).max(1);
+    let warm = tenth.max(35).min(seconds.saturating_sub(2 * tenth));
+    let second = mean_rss(&rss, warm, warm + tenth);
     let last = mean_rss(&rss, seconds - tenth, seconds + 1);
-    let allowed = if seconds >= 300 { 0.10 } else { 0.25 };
+    let allowed = 0.10;
     assert!(
         (last - second).abs() <= allowed * second,
         "resident memory went from {second:.0} KiB to {last:.0} KiB:\n{text}"

@@ -243,10 +243,11 @@ async fn readers_that_do_not_come_free_in_time_answer_503_with_retry_after_not_5
             "30000",
         ],
     );
-    let url = server.url(&format!("{ROWS}?_facet=name&_facet=lat&_size=1"));
+    // Six different pages: six identical ones would be computed once (the edge cache's
+    // single flight) and never queue.
     let mut requests = Vec::new();
-    for _ in 0..6 {
-        let url = url.clone();
+    for size in 1..=6 {
+        let url = server.url(&format!("{ROWS}?_facet=name&_facet=lat&_size={size}"));
         requests.push(tokio::spawn(async move {
             let started = Instant::now();
             let outcome = get_as(&url, None).await;

@@ -11,11 +11,12 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate as _};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::http::{ApiError, AppState, ratelimit};
+use crate::http::{ApiError, AppState, edge_cache, metrics, ratelimit};
 use crate::{api, web};
 
 /// How long an open request may take before it is answered 504.
@@ -25,6 +26,10 @@ pub const OPEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn app(state: AppState) -> Router {
     let open = api::open_routes()
         .merge(web::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            edge_cache::serve,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(
             api::MAX_SQL_BODY_BYTES,
         ))
@@ -40,6 +45,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api::token_routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .with_state(state);
 
     let cors = CorsLayer::new()
@@ -49,7 +58,12 @@ pub fn app(state: AppState) -> Router {
         .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
 
     routes
-        .layer(CompressionLayer::new().gzip(true).br(true))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .compress_when(DefaultPredicate::new().and(edge_cache::NotFromEdgeCache)),
+        )
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(

@@ -27,6 +27,7 @@ pub struct Capacity {
     pub failed_logins_per_minute: u32,
     /// How long requests in flight get after the signal to stop.
     pub shutdown_grace: Duration,
+    pub edge_cache: crate::http::EdgeCacheConfig,
 }
 
 impl Default for Capacity {
@@ -40,6 +41,7 @@ impl Default for Capacity {
             office_rate_limit_per_minute: 300,
             failed_logins_per_minute: 60,
             shutdown_grace: Duration::from_secs(10),
+            edge_cache: crate::http::EdgeCacheConfig::default(),
         }
     }
 }
@@ -103,6 +105,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         capacity.open.export_readers as usize,
     );
     state.drain = capacity.drain;
+    state.edge_cache = crate::http::EdgeCache::new(capacity.edge_cache);
     state.trusted_proxies = TrustedProxies::new(capacity.trusted_proxies.clone());
     state.office_by_address = RateLimiter::per_minute(capacity.office_rate_limit_per_minute);
     state.office_by_token = RateLimiter::per_minute(capacity.office_rate_limit_per_minute);

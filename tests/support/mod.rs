@@ -179,6 +179,23 @@ pub fn rss_kib(pid: u32) -> u64 {
 }
 
 /// Writes a synthetic database with `logam gen`.
+/// The Purbalingga seed (the bundled indicators and `bench-trivial` read it) plus `rows`
+/// synthetic enterprises in one file: `logam token list` creates and seeds it, `logam gen`
+/// adds the synthetic dataset.
+pub fn seeded_and_generated(db: &Path, rows: u64) {
+    let output = Command::new(binary())
+        .args(["token", "list", "--db"])
+        .arg(db)
+        .output()
+        .expect("run logam token list");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    generate(db, rows);
+}
+
 pub fn generate(db: &Path, rows: u64) {
     let output = Command::new(binary())
         .args(["gen", "--rows", &rows.to_string(), "--db"])

@@ -70,6 +70,7 @@ pub fn open_routes() -> Router<AppState> {
             "/api/sql.ndjson",
             get(sql::sql_ndjson_get).post(sql::sql_ndjson_post),
         )
+        .route("/metrics", get(crate::http::metrics::metrics))
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/api/docs", get(api_docs::page))
         .finish()
@@ -212,6 +213,10 @@ const INDEX_LINKS: &[(&str, &str)] = &[
     ("plugins", "/api/plugins"),
     ("queries", "/api/datasets/{id}/queries"),
     ("health", "/healthz"),
+    (
+        "metrics",
+        "/metrics (OpenMetrics: requests, latency, edge cache, readers, plugins)",
+    ),
     ("dcat", "/catalog.jsonld (DCAT-AP 3, JSON-LD)"),
     ("data_json", "/data.json (Project Open Data v1.1)"),
     (

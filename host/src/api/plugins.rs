@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::openapi::responses::{LookupErrors, NotModified};
 use super::params::{Conditional, PluginPath};
 use super::schema;
-use crate::http::caching::json_tagged;
+use crate::http::caching::{self, json_tagged};
 use crate::http::download::plugin_format_info;
 use crate::http::{ApiError, AppState, PathParams};
 use crate::plugins::{Plugin, PluginHost};
@@ -68,7 +68,7 @@ pub async fn list(State(app): State<AppState>, headers: HeaderMap) -> Response {
         .iter()
         .map(|p| plugin_json(p, &app.plugins))
         .collect();
-    json_tagged(&headers, &json!({ "plugins": plugins }))
+    caching::live(json_tagged(&headers, &json!({ "plugins": plugins })))
 }
 
 /// Satu plugin / one plugin
@@ -108,5 +108,5 @@ pub async fn show(
         })
         .collect();
     body["bundled_version_available"] = json!(app.plugins.has_bundled(&plugin.id));
-    Ok(json_tagged(&headers, &body))
+    Ok(caching::live(json_tagged(&headers, &body)))
 }

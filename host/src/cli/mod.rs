@@ -100,6 +100,13 @@ pub struct ServeArgs {
 /// "Limits" section says what a client sees at each.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CapacityArgs {
+    /// Memory for the edge cache of whole answers (pages, rows, charts, catalogs, the API
+    /// document), in MiB; 0 turns it off. Exports stream past it.
+    #[arg(long, default_value_t = 64, env = "LOGAM_EDGE_CACHE_MIB")]
+    pub edge_cache_mib: u64,
+    /// The largest answer the edge cache keeps, in KiB.
+    #[arg(long, default_value_t = 4096, env = "LOGAM_EDGE_CACHE_MAX_ENTRY_KIB")]
+    pub edge_cache_max_entry_kib: u64,
     /// Database readers for pages, single rows, metadata, catalogs and the HTML pages
     /// (default: twice the cores, 2 to 16). Downloads never take one.
     #[arg(long, env = "LOGAM_READERS")]

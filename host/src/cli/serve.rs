@@ -63,6 +63,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
             office_rate_limit_per_minute: capacity.office_rate_limit_per_minute,
             failed_logins_per_minute: capacity.failed_logins_per_minute,
             shutdown_grace: Duration::from_secs(capacity.shutdown_grace_secs),
+            edge_cache: crate::http::EdgeCacheConfig {
+                capacity_bytes: capacity.edge_cache_mib << 20,
+                max_entry_bytes: capacity.edge_cache_max_entry_kib << 10,
+            },
         },
     };
     let grace = config.capacity.shutdown_grace;

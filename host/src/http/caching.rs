@@ -85,6 +85,15 @@ pub fn content_tagged(
     response
 }
 
+/// Marks an answer that shows live figures (call counts, latencies): browsers and the edge
+/// cache must ask again every time (the ETag still saves the bytes when nothing changed).
+pub fn live(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
 /// A JSON value as a response with a content ETag.
 pub fn json_tagged<T: serde::Serialize + ?Sized>(
     request_headers: &HeaderMap,

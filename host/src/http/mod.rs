@@ -10,8 +10,10 @@ pub mod auth;
 pub mod caching;
 pub mod declared;
 pub mod download;
+pub mod edge_cache;
 mod error;
 mod extract;
+pub mod metrics;
 pub mod page;
 pub mod params;
 pub mod ratelimit;
@@ -19,6 +21,7 @@ mod state;
 
 pub use admission::{ExportLimiter, ExportPermit, SqlLimiter, SqlPermit};
 pub use download::all_formats;
+pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{ClientAddr, Lang, PathParams, TrustedProxies};
 pub use ratelimit::RateLimiter;

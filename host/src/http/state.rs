@@ -34,6 +34,10 @@ pub struct AppState {
     pub review_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// Largest import (or schema) upload, in bytes.
     pub max_import_bytes: usize,
+    /// Whole answers of the open routes, by everything they depend on.
+    pub edge_cache: super::EdgeCache,
+    /// Requests by route and status, for `/metrics`.
+    pub metrics: super::metrics::HttpMetrics,
 }
 
 impl AppState {
@@ -54,6 +58,8 @@ impl AppState {
             trusted_proxies: TrustedProxies::default(),
             review_lock: Default::default(),
             max_import_bytes: 64 << 20,
+            edge_cache: super::EdgeCache::new(super::EdgeCacheConfig::default()),
+            metrics: Default::default(),
         }
     }
 }

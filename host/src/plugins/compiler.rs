@@ -198,7 +198,7 @@ pub fn run_worker(cpu_seconds: u64, memory_bytes: u64, fuel: bool) -> i32 {
         eprintln!("reading the component: {e}");
         return 1;
     }
-    let engine = match wasmtime::Engine::new(&super::sandbox::engine_config(fuel, None)) {
+    let engine = match wasmtime::Engine::new(&super::engine::engine_config(fuel, None)) {
         Ok(engine) => engine,
         Err(e) => {
             eprintln!("starting the engine: {e:#}");

@@ -15,6 +15,7 @@ mod bindings;
 mod check;
 mod compiler;
 mod convert;
+mod engine;
 mod error;
 mod exporter;
 mod fault;
@@ -109,6 +110,9 @@ pub struct PluginHost {
     changes: Mutex<()>,
     results: indicator::ResultCache,
     submission_quota: SubmissionQuota,
+    /// Counts registry snapshots: every install, upgrade, rollback, enable and disable
+    /// changes it, so the edge cache never serves an answer a plugin computed before.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl PluginHost {
@@ -131,6 +135,7 @@ impl PluginHost {
             changes: Mutex::new(()),
             results: indicator::ResultCache::default(),
             submission_quota: config.submission_quota,
+            generation: std::sync::atomic::AtomicU64::new(0),
         };
         for (name, bytes) in BUNDLED {
             let plugin = host.prepare(name, bytes, Source::Bundled, None, None)?;
@@ -146,6 +151,11 @@ impl PluginHost {
 
     pub fn submission_quota(&self) -> SubmissionQuota {
         self.submission_quota
+    }
+
+    /// Which registry snapshot is current (see the field).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The current snapshot of installed plugins.
@@ -478,6 +488,8 @@ impl PluginHost {
         }
         let registry = Arc::new(Registry { plugins });
         self.registry.store(registry.clone());
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
         // A version that is no longer current is released here: its compiled code, its
         // pre-linked instance and its pooled memory slots go when the last request holding
         // it finishes. Nothing else keeps it (a rollback loads it again from the store and

@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig, ResourceLimiter,
-    Store,
-};
+use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::random::Deterministic;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
@@ -17,6 +14,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, Was
 use super::PluginError;
 use super::artifacts::ArtifactCache;
 use super::compiler::{Compiler, compile_in_child};
+use super::engine::engine_config;
 use super::precheck::{CodeLimits, EXPORTER_EXPORT, INDICATOR_EXPORT};
 use super::slots::{Slot, Slots};
 use super::wasi::{CappedRandom, NeverWaitClock};
@@ -71,10 +69,6 @@ const MAX_MEMORIES: usize = 8;
 const MAX_TABLES: usize = 16;
 const MAX_INSTANCES: usize = 16;
 const MAX_TABLE_ELEMENTS: usize = 1 << 20;
-/// Component instances the pool holds; `Limits::concurrency` stays below it.
-pub const POOL_INSTANCES: u32 = 256;
-/// Bytes of each pooled memory slot kept resident between instances.
-const KEEP_RESIDENT_BYTES: usize = 256 << 10;
 
 /// Counts linear memory over every memory of one Store, since wasmtime's own per-memory
 /// limit would let a component with several memories take several times the budget. Also
@@ -191,32 +185,6 @@ impl WasiView for Sandbox {
     }
 }
 
-/// The engine's configuration, one for the server and its compiler processes: an artifact
-/// loads only into an engine whose settings match those it was compiled with. `pooling` is
-/// the instance pool, which only the server (which runs instances) needs.
-pub fn engine_config(fuel: bool, pooling: Option<&Limits>) -> Config {
-    let mut config = Config::new();
-    config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    config.consume_fuel(fuel);
-    config.cranelift_opt_level(OptLevel::Speed);
-    if let Some(limits) = pooling {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(POOL_INSTANCES)
-            .total_core_instances(512)
-            .total_memories(256)
-            .total_tables(512)
-            .max_memory_size(limits.memory_bytes)
-            // Keep the first pages of a freed slot mapped (zeroed with memset, not madvise):
-            // the next instance finds its stack and data there without page faults. Bounded
-            // per slot, so the resident cost is at most this times the slots in use.
-            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
-            .table_keep_resident(KEEP_RESIDENT_BYTES / 8);
-        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    }
-    config
-}
-
 pub struct Runtime {
     pub engine: Engine,
     pub linker: Linker<Sandbox>,
@@ -235,8 +203,11 @@ impl Runtime {
         compiler: Compiler,
         cache_dir: Option<&std::path::Path>,
     ) -> Result<Self, PluginError> {
-        let engine = Engine::new(&engine_config(limits.fuel.is_some(), Some(&limits)))
-            .map_err(PluginError::engine)?;
+        let engine = Engine::new(&engine_config(
+            limits.fuel.is_some(),
+            Some(limits.memory_bytes),
+        ))
+        .map_err(PluginError::engine)?;
         let mut linker: Linker<Sandbox> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(PluginError::engine)?;
         super::wasi::shadow(

@@ -118,6 +118,9 @@ struct Inner {
     health: Mutex<Connection>,
     /// Whether the last health check that ran could read the database.
     healthy: AtomicBool,
+    /// Asks SQLite whether anyone (this server's writer, `logam import` in another process,
+    /// the fleet's replicator) committed since it last asked: the edge cache's key.
+    version: Mutex<Connection>,
     sql: r2d2::Pool<SqliteConnectionManager>,
     catalog: ArcSwap<Catalog>,
     options: OpenOptions,
@@ -181,6 +184,8 @@ impl Store {
         let exports = read_pool(path, options.export_readers.max(1), options.reader_wait)?;
         let health = Connection::open_with_flags(path, read_only_flags())?;
         configure_reader(&health)?;
+        let version = Connection::open_with_flags(path, read_only_flags())?;
+        configure_reader(&version)?;
 
         let sql = sql::pool(path, options.sql_readers.max(1))?;
 
@@ -195,6 +200,7 @@ impl Store {
                 exports,
                 health: Mutex::new(health),
                 healthy: AtomicBool::new(true),
+                version: Mutex::new(version),
                 sql,
                 catalog: ArcSwap::from_pointee(Catalog::default()),
                 options: options.clone(),
@@ -285,6 +291,21 @@ impl Store {
             result
         })();
         meter.disarm(&conn, result)
+    }
+
+    /// A number that changes whenever a transaction that wrote to the database commits, from
+    /// any connection of any process (SQLite's `PRAGMA data_version`, on a connection that
+    /// never writes itself). Costs one shared-memory read, no page: cheap enough to ask on
+    /// every cached request. `None` when the database cannot be read.
+    pub fn data_version(&self) -> Option<i64> {
+        // Nothing is left half-done in this connection by a panic: recover it.
+        let conn = self
+            .inner
+            .version
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut statement = conn.prepare_cached("PRAGMA data_version").ok()?;
+        statement.query_row([], |r| r.get(0)).ok()
     }
 
     /// Checks that the database can be read, on the health check's own connection. When a

@@ -70,11 +70,11 @@ pub async fn page(
         }
         p { a href="/api/plugins" { "JSON" } " · " (lang.pick("Panduan menulis plugin: docs/plugins.md di repositori.", "How to write a plugin: docs/plugins.md in the repository.")) }
     };
-    Ok(layout(
+    Ok(crate::http::caching::live(layout(
         lang,
         lang.pick("Plugin", "Plugins"),
         "/plugins",
         query.as_deref(),
         body,
-    ))
+    )))
 }

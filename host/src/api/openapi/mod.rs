@@ -87,6 +87,7 @@ it answers 503 with `Retry-After` at once rather than queueing. The admin endpoi
         super::catalog::pod,
         super::catalog::package,
         super::catalog::dataset_package,
+        crate::http::metrics::metrics,
     ),
     components(schemas(crate::http::ErrorBody), responses(
         BadRequest,

@@ -1,0 +1,227 @@
+//! `/metrics`: what an operator watches, in the OpenMetrics text format that Prometheus
+//! scrapes. Requests are counted by route template (never the raw path, so the label set
+//! stays bounded whatever the public asks) and status, with a latency histogram per route;
+//! the rest (edge cache, readers, exports, plugin calls) is read from its owner at scrape
+//! time, so nothing is counted twice.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use super::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteStatus {
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PluginLabel {
+    plugin: String,
+}
+
+type Latency = Family<RouteLabel, Histogram, fn() -> Histogram>;
+
+/// The request counters, shared by every request.
+#[derive(Clone)]
+pub struct HttpMetrics {
+    requests: Family<RouteStatus, Counter>,
+    latency: Latency,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs to about 26 s, doubling.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 20))
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        HttpMetrics {
+            requests: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+        }
+    }
+}
+
+/// The middleware: counts each answer under the route that matched it.
+pub async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let metrics = &app.metrics;
+    metrics
+        .requests
+        .get_or_create(&RouteStatus {
+            route: route.clone(),
+            status: response.status().as_u16(),
+        })
+        .inc();
+    metrics
+        .latency
+        .get_or_create(&RouteLabel { route })
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: i64) {
+    let gauge = Gauge::<i64>::default();
+    gauge.set(value);
+    registry.register(name, help, gauge);
+}
+
+fn counter(registry: &mut Registry, name: &str, help: &str, value: u64) {
+    let counter = Counter::<u64>::default();
+    counter.inc_by(value);
+    registry.register(name, help, counter);
+}
+
+/// Metriks / metrics
+///
+/// Requests by route and status, latency histograms, the edge cache (hits, misses, bytes),
+/// database readers in use, downloads in flight, plugin calls and faults; OpenMetrics text.
+#[utoipa::path(get, path = "/metrics", tag = "meta", operation_id = "metrics",
+    responses(
+        (status = 200, description = "OpenMetrics text.", content_type = "application/openmetrics-text", body = String),
+    ))]
+pub async fn metrics(State(app): State<AppState>) -> Response {
+    let mut registry = Registry::with_prefix("logam");
+    registry.register(
+        "http_requests",
+        "Requests answered, by route template and status",
+        app.metrics.requests.clone(),
+    );
+    registry.register(
+        "http_request_duration_seconds",
+        "Time to the answer's head, by route template",
+        app.metrics.latency.clone(),
+    );
+
+    let cache = &app.edge_cache;
+    let stats = &cache.stats;
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    counter(
+        &mut registry,
+        "edge_cache_hits",
+        "Answers served from the edge cache",
+        load(&stats.hits),
+    );
+    counter(
+        &mut registry,
+        "edge_cache_misses",
+        "Answers computed and stored (once per key, however many waited)",
+        load(&stats.misses),
+    );
+    counter(
+        &mut registry,
+        "edge_cache_uncacheable",
+        "Answers computed that could not be stored (streams, too large, live figures)",
+        load(&stats.uncacheable),
+    );
+    counter(
+        &mut registry,
+        "edge_cache_bypassed",
+        "Requests that did not use the cache (not GET or HEAD, credentials)",
+        load(&stats.bypassed),
+    );
+    counter(
+        &mut registry,
+        "edge_cache_not_modified",
+        "304 answers from a cached entry's tag",
+        load(&stats.not_modified),
+    );
+    let (entries, bytes) = cache.size().await;
+    gauge(
+        &mut registry,
+        "edge_cache_entries",
+        "Entries in the edge cache",
+        entries as i64,
+    );
+    gauge(
+        &mut registry,
+        "edge_cache_bytes",
+        "Weighed bytes in the edge cache",
+        bytes as i64,
+    );
+    gauge(
+        &mut registry,
+        "edge_cache_capacity_bytes",
+        "The edge cache's bound",
+        cache.config().capacity_bytes as i64,
+    );
+
+    let capacity = app.store.capacity();
+    gauge(
+        &mut registry,
+        "readers_in_use",
+        "Page readers in use",
+        i64::from(capacity.readers_in_use),
+    );
+    gauge(
+        &mut registry,
+        "readers",
+        "Page readers",
+        i64::from(capacity.readers),
+    );
+    gauge(
+        &mut registry,
+        "export_readers_in_use",
+        "Download readers in use",
+        i64::from(capacity.export_readers_in_use),
+    );
+    gauge(
+        &mut registry,
+        "exports_in_flight",
+        "Downloads running",
+        app.export_limiter.usage().0 as i64,
+    );
+
+    let calls = Family::<PluginLabel, Counter>::default();
+    let faults = Family::<PluginLabel, Counter>::default();
+    for plugin in app.plugins.plugins() {
+        let snapshot = plugin.stats.snapshot();
+        let label = PluginLabel {
+            plugin: plugin.id.clone(),
+        };
+        calls.get_or_create(&label).inc_by(snapshot.calls);
+        faults.get_or_create(&label).inc_by(snapshot.errors);
+    }
+    registry.register("plugin_calls", "Plugin calls, by plugin", calls);
+    registry.register(
+        "plugin_faults",
+        "Plugin calls that failed, by plugin",
+        faults,
+    );
+
+    let mut text = String::new();
+    if prometheus_client::encoding::text::encode(&mut text, &registry).is_err() {
+        text = "# the metrics could not be encoded\n# EOF\n".to_string();
+    }
+    let mut response = text.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

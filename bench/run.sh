@@ -183,7 +183,9 @@ LOGAM_BASE="http://127.0.0.1:$LOGAM_PORT"
 DS_BASE="http://127.0.0.1:$DS_PORT"
 
 log "starting logam on $LOGAM_BASE"
-LOGAM_LOG=warn "$LOGAM" serve --db "$DB" --addr "127.0.0.1:$LOGAM_PORT" \
+# The edge cache is off here: these scenarios compare computing an answer with Datasette's
+# (the cold path). bench/edge.sh, run at the end, measures the hot path against nginx.
+LOGAM_LOG=warn "$LOGAM" serve --db "$DB" --addr "127.0.0.1:$LOGAM_PORT" --edge-cache-mib 0 \
     >"$OUT/logam.stdout.log" 2>"$OUT/logam.log" &
 LOGAM_PID=$!
 PIDS+=("$LOGAM_PID")
@@ -444,4 +446,12 @@ log "wrote $OUT/results.md (run took $(( $(date +%s) - START_EPOCH )) s)"
 
 if (( WRK_FAILED )); then
     die "some wrk runs saw non-2xx responses or socket errors (see the Errors section); the numbers are not valid"
+fi
+
+# The hot path against the ceiling (nginx serving the same bytes); EDGE=0 skips it.
+if [[ "${EDGE:-1}" != 0 ]]; then
+    trap - EXIT
+    (cleanup)   # stops logam and Datasette, removes the scratch folder (in a subshell: it exits)
+    ROWS="$ROWS" WRK_THREADS="$WRK_THREADS" WRK_CONNECTIONS="$WRK_CONNECTIONS" \
+        WRK_DURATION="$WRK_DURATION" WRK_WARMUP="$WRK_WARMUP" bash "$BENCH_DIR/edge.sh"
 fi

@@ -162,6 +162,23 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte_in_every_encoding() {
                 "{path}: no Vary: Accept-Encoding"
             );
         }
+        // HEAD: the entry's headers, its length, no body.
+        let head = raw_client()
+            .head(cached.url(path))
+            .header("host", HOST)
+            .header("accept-encoding", "identity")
+            .send()
+            .await
+            .expect("HEAD");
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert_eq!(
+            head.headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok()),
+            Some(plain.body.len().to_string().as_str()),
+            "HEAD {path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} with a body");
         // A 304 for its own tag, with no body.
         let tag = second
             .header("etag")
@@ -237,6 +254,28 @@ async fn writes_plugin_changes_and_languages_change_the_answer_at_once() {
         .expect("enable");
     assert_eq!(enabled.status(), 200);
     assert_eq!(fetch(&cached, indicator, &[]).await.status, 200);
+
+    // A page pinned to a revision already reached never changes; one pinned past the current
+    // revision means "now" and keeps the ordinary caching.
+    let meta: Value =
+        serde_json::from_slice(&fetch(&cached, "/api/datasets/synthetic_enterprises", &[]).await.body)
+            .unwrap();
+    let revision = meta["revision"].as_i64().expect("a revision");
+    for (as_of, immutable) in [(revision, true), (revision + 1000, false)] {
+        for path in [
+            format!("/api/datasets/synthetic_enterprises/rows?_as_of={as_of}&_size=5"),
+            format!("/api/datasets/synthetic_enterprises/rows.csv?_as_of={as_of}"),
+        ] {
+            let answer = fetch(&cached, &path, &[]).await;
+            assert_eq!(answer.status, 200, "{path}");
+            let control = answer.header("cache-control").unwrap_or("");
+            assert_eq!(
+                control == "public, max-age=31536000, immutable",
+                immutable,
+                "{path}: Cache-Control {control:?}"
+            );
+        }
+    }
 
     // The same page in both languages, each cached, never mixed.
     let id = fetch(&cached, "/sources", &[("accept-language", "id")]).await;

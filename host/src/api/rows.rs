@@ -12,7 +12,7 @@ use super::openapi::responses::{
 use super::params::{Conditional, DatasetPath, DatasetResourcePath, ExtensionPath, RowPath};
 use super::schema;
 use crate::export::{self, ExportOptions, ExportSchema};
-use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
+use crate::http::caching::{client_state, not_modified, pinned, request_key, with_cache_headers};
 use crate::http::download::{
     Format, Target, find_format, set_download_headers, split_exporter_params,
 };
@@ -75,6 +75,7 @@ pub async fn page(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let (request, _) = params::parse(query.as_deref(), Mode::Page)?;
+    let as_of = request.as_of;
     let key = request_key(uri.path(), query.as_deref());
     let known = client_state(&headers, &key);
     let outcome = app
@@ -91,7 +92,11 @@ pub async fn page(
         Fresh::Modified(page) => {
             let state = page.state;
             let body = page_json(&page, &next_url_base(&headers, &uri, query.as_deref()));
-            Ok(with_cache_headers(json_response(body), state, &key))
+            Ok(pinned(
+                with_cache_headers(json_response(body), state, &key),
+                as_of,
+                state,
+            ))
         }
     }
 }
@@ -221,6 +226,7 @@ pub async fn export(
         }
     };
     let known = client_state(&headers, &key);
+    let as_of = request.as_of;
     // The slot is taken last, once the request is known to be valid, and travels with the
     // export's producer: it is free again the moment the export stops, however it stops.
     let slot = app.export_limiter.acquire(client.bucket())?;
@@ -233,7 +239,11 @@ pub async fn export(
         Fresh::Modified((head, body)) => {
             let mut response = Body::from_stream(body).into_response();
             set_download_headers(&mut response, format.info(), &head.meta.id);
-            Ok(with_cache_headers(response, head.state, &key))
+            Ok(pinned(
+                with_cache_headers(response, head.state, &key),
+                as_of,
+                head.state,
+            ))
         }
     }
 }

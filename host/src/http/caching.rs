@@ -85,6 +85,22 @@ pub fn content_tagged(
     response
 }
 
+/// What a revision-pinned answer may be kept for: a year, unchanged.
+pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
+
+/// A page or download pinned with `_as_of=` to a revision the dataset has already reached
+/// can never change: browsers, proxies and CDNs may keep it for good. (An `_as_of` past the
+/// current revision still means "now" and keeps the ordinary caching.)
+pub fn pinned(mut response: Response, as_of: Option<i64>, state: DatasetState) -> Response {
+    if as_of.is_some_and(|revision| revision <= state.revision) {
+        response.headers_mut().insert(
+            CACHE_CONTROL,
+            HeaderValue::from_static(IMMUTABLE_CACHE_CONTROL),
+        );
+    }
+    response
+}
+
 /// Marks an answer that shows live figures (call counts, latencies): browsers and the edge
 /// cache must ask again every time (the ETag still saves the bytes when nothing changed).
 pub fn live(mut response: Response) -> Response {

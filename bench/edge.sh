@@ -107,6 +107,9 @@ for scenario in "${SCENARIOS[@]}"; do
     [[ "$code" == 200 ]] || die "$path answered HTTP $code"
 done
 
+# nginx's workers run as an unprivileged user: they must be able to read the files.
+chmod 755 "$TMP" "$STATIC"
+chmod 644 "$STATIC"/*
 cat >"$TMP/nginx.conf" <<EOF
 worker_processes auto;
 pid $TMP/nginx.pid;
@@ -131,6 +134,11 @@ http {
 EOF
 nginx -c "$TMP/nginx.conf" -p "$TMP" || die "nginx did not start"
 for _ in $(seq 50); do [[ -s "$TMP/nginx.pid" ]] && break; sleep 0.1; done
+for scenario in "${SCENARIOS[@]}"; do
+    IFS='|' read -r name _ _ <<<"$scenario"
+    cmp -s "$STATIC/$name" <(curl -sS "$NGINX_BASE/$name") \
+        || die "nginx does not serve the bytes of $name (see $TMP/nginx.error.log)"
+done
 
 cpu_of() { # PID...: user+system seconds of these processes, in ticks
     local total=0 pid
@@ -139,7 +147,7 @@ cpu_of() { # PID...: user+system seconds of these processes, in ticks
     done
     echo "$total"
 }
-nginx_pids() { pgrep -f "nginx.*$TMP/nginx.conf" | tr '\n' ' '; }
+nginx_pids() { local master; master=$(cat "$TMP/nginx.pid"); echo "$master $(pgrep -P "$master" | tr '\n' ' ')"; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # measure LABEL URL PIDS: prints "rps p99_us bytes_per_request server_cpu_s wrk_cpu_s"

@@ -178,7 +178,10 @@ async fn a_cached_answer_is_the_uncached_one_byte_for_byte_in_every_encoding() {
             Some(plain.body.len().to_string().as_str()),
             "HEAD {path}"
         );
-        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} with a body");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} with a body"
+        );
         // A 304 for its own tag, with no body.
         let tag = second
             .header("etag")
@@ -255,27 +258,39 @@ async fn writes_plugin_changes_and_languages_change_the_answer_at_once() {
     assert_eq!(enabled.status(), 200);
     assert_eq!(fetch(&cached, indicator, &[]).await.status, 200);
 
-    // A page pinned to a revision already reached never changes; one pinned past the current
-    // revision means "now" and keeps the ordinary caching.
-    let meta: Value =
-        serde_json::from_slice(&fetch(&cached, "/api/datasets/synthetic_enterprises", &[]).await.body)
-            .unwrap();
+    // A page or download pinned to a revision never changes (a revision not reached yet is
+    // refused); without `_as_of` the ordinary minute.
+    let meta: Value = serde_json::from_slice(
+        &fetch(&cached, "/api/datasets/synthetic_enterprises", &[])
+            .await
+            .body,
+    )
+    .unwrap();
     let revision = meta["revision"].as_i64().expect("a revision");
-    for (as_of, immutable) in [(revision, true), (revision + 1000, false)] {
-        for path in [
-            format!("/api/datasets/synthetic_enterprises/rows?_as_of={as_of}&_size=5"),
-            format!("/api/datasets/synthetic_enterprises/rows.csv?_as_of={as_of}"),
-        ] {
+    for (query, expected) in [
+        (
+            format!("?_as_of={revision}&_size=5"),
+            "public, max-age=31536000, immutable",
+        ),
+        ("?_size=5".to_string(), "public, max-age=60"),
+    ] {
+        for resource in ["rows", "rows.csv"] {
+            let path = format!("/api/datasets/synthetic_enterprises/{resource}{query}");
             let answer = fetch(&cached, &path, &[]).await;
             assert_eq!(answer.status, 200, "{path}");
-            let control = answer.header("cache-control").unwrap_or("");
-            assert_eq!(
-                control == "public, max-age=31536000, immutable",
-                immutable,
-                "{path}: Cache-Control {control:?}"
-            );
+            assert_eq!(answer.header("cache-control"), Some(expected), "{path}");
         }
     }
+    let future = fetch(
+        &cached,
+        &format!(
+            "/api/datasets/synthetic_enterprises/rows?_as_of={}",
+            revision + 1000
+        ),
+        &[],
+    )
+    .await;
+    assert_eq!(future.status, 400, "a revision not reached yet");
 
     // The same page in both languages, each cached, never mixed.
     let id = fetch(&cached, "/sources", &[("accept-language", "id")]).await;

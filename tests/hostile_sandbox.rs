@@ -484,6 +484,37 @@ async fn random_bytes_from_the_host_are_capped() {
     load.finish("host allocation").await;
 }
 
+/// Installs each bomb (admin) and submits it (contributor `token`): both must be refused
+/// `plugin_too_complex` within `within`, the message naming `naming` when given.
+async fn refuse_bombs(
+    server: &Server,
+    token: &str,
+    bombs: &[(&str, Vec<u8>)],
+    within: Duration,
+    naming: Option<&str>,
+) {
+    for (what, bomb) in bombs {
+        for answer in [
+            install(server, bomb).await,
+            post(server, "/api/plugins/submissions", token, bomb).await,
+        ] {
+            expect(what, &answer, 422, "plugin_too_complex", within);
+            eprintln!(
+                "{what}: refused after {} ms: {}",
+                answer.elapsed.as_millis(),
+                answer.message()
+            );
+            if let Some(naming) = naming {
+                assert!(
+                    answer.message().contains(naming),
+                    "{what}: the refusal does not name {naming:?}: {}",
+                    answer.shown()
+                );
+            }
+        }
+    }
+}
+
 /// Defects 6 and 7: compile bombs (deep nesting, thousands of locals) inside an otherwise
 /// working component are refused with `plugin_too_complex` in seconds, at install and on
 /// submission; refused components leave nothing in the compiled-plugin cache; memory returns.
@@ -513,24 +544,7 @@ async fn compile_bombs_are_refused_before_compiling_and_nothing_refused_is_cache
     let before = server.rss_kib();
     let cached = files_under(cache.path());
     let load = Load::start(&server);
-    for (what, bomb) in &bombs {
-        let answer = install(&server, bomb).await;
-        expect(
-            what,
-            &answer,
-            422,
-            "plugin_too_complex",
-            Duration::from_secs(3),
-        );
-        let answer = post(&server, "/api/plugins/submissions", &ayu, bomb).await;
-        expect(
-            what,
-            &answer,
-            422,
-            "plugin_too_complex",
-            Duration::from_secs(3),
-        );
-    }
+    refuse_bombs(&server, &ayu, &bombs, Duration::from_secs(3), None).await;
     for component in &refused {
         let answer = install(&server, component).await;
         assert_eq!(answer.status, 422, "{}", answer.shown());
@@ -589,34 +603,14 @@ async fn a_compile_bomb_past_the_precheck_costs_only_its_compiler_process() {
     let before = server.rss_kib();
     let cached = files_under(cache.path());
     let load = Load::start(&server);
-    for (what, bomb) in &bombs {
-        let answer = install(&server, bomb).await;
-        expect(
-            what,
-            &answer,
-            422,
-            "plugin_too_complex",
-            Duration::from_secs(8),
-        );
-        eprintln!(
-            "{what}: refused after {} ms: {}",
-            answer.elapsed.as_millis(),
-            answer.message()
-        );
-        assert!(
-            answer.message().contains("2 s of CPU and 256 MiB"),
-            "{what}: the refusal does not name the compile budget: {}",
-            answer.shown()
-        );
-        let answer = post(&server, "/api/plugins/submissions", &ayu, bomb).await;
-        expect(
-            what,
-            &answer,
-            422,
-            "plugin_too_complex",
-            Duration::from_secs(8),
-        );
-    }
+    refuse_bombs(
+        &server,
+        &ayu,
+        &bombs,
+        Duration::from_secs(8),
+        Some("2 s of CPU and 256 MiB"),
+    )
+    .await;
     assert_eq!(
         files_under(cache.path()),
         cached,

@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::app::app;
 use crate::export::DrainRule;
-use crate::http::{AppState, ExportLimiter, RateLimiter, SqlLimiter, TrustedProxies};
+use crate::http::{AppState, ExportLimiter, RateLimiter, Services, SqlLimiter, TrustedProxies};
 use crate::plugins::{PluginConfig, PluginHost, watch};
 use crate::store::{OpenOptions, Store};
 
@@ -93,7 +93,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     tracing::info!(addr = %local, db = %config.db.display(), admin = config.admin_token.is_some(), "listening");
 
-    let mut state = AppState::new(store, plugins);
+    let mut state = Services::new(store, plugins);
     state.admin_token = config.admin_token.map(Arc::from);
     state.max_plugin_bytes = config.max_plugin_bytes;
     state.rate_limiter = RateLimiter::per_minute(config.rate_limit_per_minute);
@@ -110,7 +110,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     state.office_by_address = RateLimiter::per_minute(capacity.office_rate_limit_per_minute);
     state.office_by_token = RateLimiter::per_minute(capacity.office_rate_limit_per_minute);
     state.auth_failures = RateLimiter::per_minute(capacity.failed_logins_per_minute);
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let service = app(AppState::from(state)).into_make_service_with_connect_info::<SocketAddr>();
 
     // Graceful, with a deadline: after the signal, requests in flight get `shutdown_grace`
     // to finish (a slow download would otherwise hold the process for as long as its client

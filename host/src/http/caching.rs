@@ -88,9 +88,9 @@ pub fn content_tagged(
 /// What a revision-pinned answer may be kept for: a year, unchanged.
 pub const IMMUTABLE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 
-/// A page or download pinned with `_as_of=` to a revision the dataset has already reached
-/// can never change: browsers, proxies and CDNs may keep it for good. (An `_as_of` past the
-/// current revision still means "now" and keeps the ordinary caching.)
+/// A page or download pinned with `_as_of=` to a revision can never change (one not reached
+/// yet is refused before this): browsers, proxies and CDNs may keep it for good. The check
+/// against the current revision stays, so that the rule holds if that refusal ever goes.
 pub fn pinned(mut response: Response, as_of: Option<i64>, state: DatasetState) -> Response {
     if as_of.is_some_and(|revision| revision <= state.revision) {
         response.headers_mut().insert(

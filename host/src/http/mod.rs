@@ -25,7 +25,7 @@ pub use edge_cache::{EdgeCache, EdgeCacheConfig};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{ClientAddr, Lang, PathParams, TrustedProxies};
 pub use ratelimit::RateLimiter;
-pub use state::AppState;
+pub use state::{AppState, Services};
 
 /// `scheme://host` as the client addressed this server, for links that are copied, stored
 /// or followed later from elsewhere (next pages, catalogs, citations, embed snippets): the

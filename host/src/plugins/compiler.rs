@@ -15,18 +15,13 @@ use std::time::{Duration, Instant};
 use super::PluginError;
 
 /// What one compilation may cost.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct CompileBudget {
     /// CPU time of the compiling process (all its threads together).
-    #[serde(rename = "cpu_ms", serialize_with = "as_millis")]
     pub cpu: Duration,
     /// Address space of the compiling process: its heap, Cranelift's, the threads' stacks
     /// and the artifact together.
     pub memory_bytes: u64,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
 }
 
 impl Default for CompileBudget {

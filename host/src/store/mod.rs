@@ -118,6 +118,9 @@ struct Inner {
     health: Mutex<Connection>,
     /// Whether the last health check that ran could read the database.
     healthy: AtomicBool,
+    /// When that check ran, in milliseconds since the store was opened.
+    health_checked_ms: std::sync::atomic::AtomicU64,
+    opened: std::time::Instant,
     /// Asks SQLite whether anyone (this server's writer, `logam import` in another process,
     /// the fleet's replicator) committed since it last asked: the edge cache's key.
     version: Mutex<Connection>,
@@ -127,6 +130,8 @@ struct Inner {
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a health check's outcome stands for `/healthz`.
+pub const HEALTH_FRESH: Duration = Duration::from_millis(100);
 
 fn configure_writer(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -200,6 +205,9 @@ impl Store {
                 exports,
                 health: Mutex::new(health),
                 healthy: AtomicBool::new(true),
+                // Never checked: the first `recent_health` finds nothing fresh.
+                health_checked_ms: std::sync::atomic::AtomicU64::new(u64::MAX),
+                opened: std::time::Instant::now(),
                 version: Mutex::new(version),
                 sql,
                 catalog: ArcSwap::from_pointee(Catalog::default()),
@@ -320,7 +328,21 @@ impl Store {
             })
             .is_ok();
         self.inner.healthy.store(ok, Ordering::Relaxed);
+        self.inner.health_checked_ms.store(
+            self.inner.opened.elapsed().as_millis() as u64,
+            Ordering::Relaxed,
+        );
         ok
+    }
+
+    /// The outcome of a health check that ran within the last [`HEALTH_FRESH`], if any: a
+    /// monitor polling hard (or a flood of `/healthz`) costs one database read per interval,
+    /// not one per request.
+    pub fn recent_health(&self) -> Option<bool> {
+        let checked = self.inner.health_checked_ms.load(Ordering::Relaxed);
+        let now = self.inner.opened.elapsed().as_millis() as u64;
+        (checked != u64::MAX && now.saturating_sub(checked) < HEALTH_FRESH.as_millis() as u64)
+            .then(|| self.inner.healthy.load(Ordering::Relaxed))
     }
 
     /// Connections in use now, by kind.

@@ -198,6 +198,45 @@ met = "MET" if ratio >= float(target) else "NOT MET"
 print(f"| {name} | {int(size):,} | {float(l):,.0f} | {float(n):,.0f} | {ratio:.2f} | ≥ {target} | {met} | {lp} | {np} | {lc} | {lw} | {nc} | {nw} |")
 PY
 done
+# Memory over many distinct answers: 60 s of single rows, each id once in a scattered order
+# over 100,000 ids (bench/report.lua), against the cache's bound. The baseline is the
+# resident size after the hot scenarios above.
+DISTINCT_SECONDS="${DISTINCT_SECONDS:-60}"
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$LOGAM_PID/status"; }
+BEFORE_KB=$(rss_kb)
+log "distinct: $DISTINCT_SECONDS s over 100,000 row URLs"
+python3 - "$LOGAM_PID" "$TMP/distinct.stop" >"$TMP/distinct.peak" <<'PY' &
+import os, sys, time
+pid, stop, peak = sys.argv[1], sys.argv[2], 0
+while not os.path.exists(stop):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            peak = max(peak, int(line.split()[1]))
+    time.sleep(0.2)
+print(peak)
+PY
+SAMPLER=$!
+BENCH_ID_MAX=100000 BENCH_PATH_PREFIX=/api/datasets/synthetic_enterprises/rows/ BENCH_PATH_SUFFIX= \
+    wrk -t"$WRK_THREADS" -c"$WRK_CONNECTIONS" -d"${DISTINCT_SECONDS}s" --timeout 10s -s "$LUA" "$LOGAM_BASE/" \
+    >"$OUT/edge_wrk_distinct.txt" 2>&1 || die "wrk for the distinct run failed"
+touch "$TMP/distinct.stop"
+wait "$SAMPLER"
+AFTER_KB=$(rss_kb)
+PEAK_KB=$(cat "$TMP/distinct.peak")
+BOUND_MIB=64
+python3 - "$BEFORE_KB" "$PEAK_KB" "$AFTER_KB" "$BOUND_MIB" "$(grep '^BENCH ' "$OUT/edge_wrk_distinct.txt")" >>"$REPORT" <<'PY'
+import sys
+before, peak, after, bound = (int(x) for x in sys.argv[1:5])
+kv = dict(p.split("=", 1) for p in sys.argv[5].split()[1:])
+limit = before + bound * 1024
+met = "MET" if peak <= limit else "NOT MET"
+print()
+print(f"Memory over distinct answers: {int(kv['requests']):,} requests for single rows over 100,000 ids "
+      f"({float(kv['rps']):,.0f} req/s, mostly misses): resident {before / 1024:.0f} MiB before, "
+      f"peak {peak / 1024:.0f} MiB, {after / 1024:.0f} MiB after; the baseline plus the "
+      f"{bound} MiB cache bound is {limit / 1024:.0f} MiB: {met}.")
+PY
+
 echo >>"$REPORT"
 echo "logam's edge cache after the run: $(curl -sS "$LOGAM_BASE/metrics" | grep -E '^logam_edge_cache_(hits_total|misses_total|entries|bytes) ' | tr '\n' ' ')" >>"$REPORT"
 cat "$REPORT"

@@ -97,6 +97,17 @@ async fn metric(server: &Server, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
 }
 
+/// `POST /admin/plugins/{id}/{action}`, which must answer 200.
+async fn plugin_action(server: &Server, id: &str, action: &str) {
+    let response = support::client()
+        .post(server.url(&format!("/admin/plugins/{id}/{action}")))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .expect(action);
+    assert_eq!(response.status(), 200, "{action} {id}");
+}
+
 /// Two servers on one database file: one with the cache, one without.
 fn pair() -> (tempfile::TempDir, Server, Server) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -237,25 +248,13 @@ async fn writes_plugin_changes_and_languages_change_the_answer_at_once() {
     // A plugin disabled, then enabled: the indicator's answer follows at once.
     let indicator = "/api/indicators/workers-per-unit";
     assert_eq!(fetch(&cached, indicator, &[]).await.status, 200);
-    let disabled = support::client()
-        .post(cached.url("/admin/plugins/workers-per-unit/disable"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("disable");
-    assert_eq!(disabled.status(), 200);
+    plugin_action(&cached, "workers-per-unit", "disable").await;
     let gone = fetch(&cached, indicator, &[]).await;
     assert_ne!(
         gone.status, 200,
         "a disabled indicator was served from the cache"
     );
-    let enabled = support::client()
-        .post(cached.url("/admin/plugins/workers-per-unit/enable"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .expect("enable");
-    assert_eq!(enabled.status(), 200);
+    plugin_action(&cached, "workers-per-unit", "enable").await;
     assert_eq!(fetch(&cached, indicator, &[]).await.status, 200);
 
     // A page or download pinned to a revision never changes (a revision not reached yet is

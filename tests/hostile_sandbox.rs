@@ -515,6 +515,26 @@ async fn refuse_bombs(
     }
 }
 
+/// Refused components must leave the compiled-plugin cache as it was.
+fn assert_no_new_artifacts(cache: &Path, before: usize) {
+    assert_eq!(
+        files_under(cache),
+        before,
+        "refused components left compiled artifacts in the cache"
+    );
+}
+
+/// The server's resident memory within 64 MiB of `before` (KiB).
+fn assert_memory_back(server: &Server, before: u64) {
+    let after = server.rss_kib();
+    assert!(
+        after <= before + 64 * 1024,
+        "resident memory went from {} MiB to {} MiB",
+        before / 1024,
+        after / 1024
+    );
+}
+
 /// Defects 6 and 7: compile bombs (deep nesting, thousands of locals) inside an otherwise
 /// working component are refused with `plugin_too_complex` in seconds, at install and on
 /// submission; refused components leave nothing in the compiled-plugin cache; memory returns.
@@ -549,19 +569,9 @@ async fn compile_bombs_are_refused_before_compiling_and_nothing_refused_is_cache
         let answer = install(&server, component).await;
         assert_eq!(answer.status, 422, "{}", answer.shown());
     }
-    assert_eq!(
-        files_under(cache.path()),
-        cached,
-        "refused components left compiled artifacts in the cache"
-    );
+    assert_no_new_artifacts(cache.path(), cached);
     load.finish("compile bombs").await;
-    let after = server.rss_kib();
-    assert!(
-        after <= before + 64 * 1024,
-        "resident memory went from {} MiB to {} MiB",
-        before / 1024,
-        after / 1024
-    );
+    assert_memory_back(&server, before);
 }
 
 /// Defect 6, past the precheck: with the nesting limit raised out of the way, a bomb reaches
@@ -611,22 +621,12 @@ async fn a_compile_bomb_past_the_precheck_costs_only_its_compiler_process() {
         Some("2 s of CPU and 256 MiB"),
     )
     .await;
-    assert_eq!(
-        files_under(cache.path()),
-        cached,
-        "refused components left compiled artifacts in the cache"
-    );
+    assert_no_new_artifacts(cache.path(), cached);
     // A good plugin still compiles (in its own child) after the bombs.
     let good = zoo::component("zoo_slow");
     expect_installed("zoo_slow", &install(&server, &good).await);
     load.finish("compile bombs past the precheck").await;
-    let after = server.rss_kib();
-    assert!(
-        after <= before + 64 * 1024,
-        "resident memory went from {} MiB to {} MiB",
-        before / 1024,
-        after / 1024
-    );
+    assert_memory_back(&server, before);
 }
 
 /// Defect 8: manifests are bounded, in linear time, and each refusal names its limit.

@@ -64,12 +64,8 @@ pub async fn submit(
     if let Some(submission) = existing {
         return Ok(duplicate(submission));
     }
-    let quota = app.plugins.submission_quota();
-    let limit = PendingLimit {
-        count: quota.pending,
-        bytes: quota.bytes,
-    };
-    if pending >= limit.count || pending_bytes.saturating_add(body.len() as u64) > limit.bytes {
+    let limit = app.plugins.submission_quota();
+    if !limit.admits(pending, pending_bytes, body.len()) {
         return Err(over_quota(limit, pending, pending_bytes));
     }
     let plugins = app.plugins.clone();

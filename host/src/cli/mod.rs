@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::plugins::{
-    CodeLimits, CompileBudget, Compiler, Limits, PluginConfig, SubmissionQuota, default_cache_dir,
+    CodeLimits, CompileBudget, Compiler, Limits, PluginConfig, default_cache_dir,
 };
 
 #[derive(Debug, Parser)]
@@ -403,8 +403,8 @@ impl LimitArgs {
                 instructions: self.plugin_max_instructions,
                 ..CodeLimits::default()
             },
-            submission_quota: SubmissionQuota {
-                pending: self.submission_quota,
+            submission_quota: crate::store::PendingLimit {
+                count: self.submission_quota,
                 bytes: self.submission_quota_mib << 20,
             },
             compiler: Compiler::this_executable(CompileBudget {

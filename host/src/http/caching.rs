@@ -67,9 +67,7 @@ pub fn content_tagged(
     mut response: Response,
     body: &[u8],
 ) -> Response {
-    let digest = Sha256::digest(body);
-    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    let etag = format!("W/\"c-{tag}\"");
+    let etag = content_etag(body);
     let matches = request_headers
         .get(IF_NONE_MATCH)
         .and_then(|h| h.to_str().ok())
@@ -108,6 +106,13 @@ pub fn live(mut response: Response) -> Response {
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
+}
+
+/// The weak ETag of an answer with no dataset state of its own: a hash of its bytes.
+pub fn content_etag(body: &[u8]) -> String {
+    let digest = Sha256::digest(body);
+    let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("W/\"c-{tag}\"")
 }
 
 /// A JSON value as a response with a content ETag.

@@ -74,9 +74,8 @@ const ENTRY_OVERHEAD_BYTES: u64 = 2048;
 
 type Key = [u8; 16];
 
-/// One stored answer.
+/// One stored answer: always a 200 (nothing else is kept).
 struct Entry {
-    status: StatusCode,
     /// The handler's headers, less the ones that describe one encoding of the body.
     headers: HeaderMap,
     etag: HeaderValue,
@@ -265,17 +264,24 @@ async fn compute(
     let (parts, body) = response.into_parts();
     let Ok(collected) = axum::body::to_bytes(body, max_entry_bytes as usize).await else {
         // The body failed halfway; the client gets the failure, nothing is kept.
-        return keep(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        return keep(
+            super::ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "the answer failed while it was being read",
+                "try again; if it keeps failing, tell the maintainers the time of the request",
+            )
+            .into_response(),
+        );
     };
-    Ok(Arc::new(entry(parts.status, parts.headers, collected)))
+    Ok(Arc::new(entry(parts.headers, collected)))
 }
 
-fn entry(status: StatusCode, mut headers: HeaderMap, identity: Bytes) -> Entry {
+fn entry(mut headers: HeaderMap, identity: Bytes) -> Entry {
     headers.remove(CONTENT_LENGTH);
     let etag = headers.get(ETAG).cloned().unwrap_or_else(|| {
-        let digest = Sha256::digest(&identity);
-        let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        HeaderValue::from_str(&format!("W/\"c-{tag}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+        HeaderValue::from_str(&super::caching::content_etag(&identity))
+            .unwrap_or(HeaderValue::from_static("\"\""))
     });
     headers.insert(ETAG, etag.clone());
     let vary = match headers.get(VARY).and_then(|v| v.to_str().ok()) {
@@ -301,7 +307,6 @@ fn entry(status: StatusCode, mut headers: HeaderMap, identity: Bytes) -> Entry {
         (None, None)
     };
     Entry {
-        status,
         headers,
         etag,
         identity,
@@ -323,7 +328,6 @@ fn respond(entry: &Entry, encoding: Encoding, head: bool) -> Response {
     } else {
         Response::new(Body::from(body))
     };
-    *response.status_mut() = entry.status;
     let headers = response.headers_mut();
     headers.clone_from(&entry.headers);
     headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
@@ -475,15 +479,16 @@ fn key(request: &Request, data_version: i64, plugins: u64) -> Key {
     hasher.update(request.uri().path().as_bytes());
     hasher.update([0]);
     let query = request.uri().query().unwrap_or("");
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, value) in &pairs {
-        hasher.update(name.as_bytes());
-        hasher.update([1]);
-        hasher.update(value.as_bytes());
-        hasher.update([2]);
+    // Most hot requests (charts, pages, catalogs) have no query: nothing to decode or sort.
+    if !query.is_empty() {
+        let mut pairs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, value) in &pairs {
+            hasher.update(name.as_bytes());
+            hasher.update([1]);
+            hasher.update(value.as_bytes());
+            hasher.update([2]);
+        }
     }
     let lang = Lang::from_query(Some(query)).unwrap_or_else(|| {
         Lang::from_accept_language(

@@ -119,81 +119,74 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     let cache = &app.edge_cache;
     let stats = &cache.stats;
     let load = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
-    counter(
-        &mut registry,
-        "edge_cache_hits",
-        "Answers served from the edge cache",
-        load(&stats.hits),
-    );
-    counter(
-        &mut registry,
-        "edge_cache_misses",
-        "Answers computed and stored (once per key, however many waited)",
-        load(&stats.misses),
-    );
-    counter(
-        &mut registry,
-        "edge_cache_uncacheable",
-        "Answers computed that could not be stored (streams, too large, live figures)",
-        load(&stats.uncacheable),
-    );
-    counter(
-        &mut registry,
-        "edge_cache_bypassed",
-        "Requests that did not use the cache (not GET or HEAD, credentials)",
-        load(&stats.bypassed),
-    );
-    counter(
-        &mut registry,
-        "edge_cache_not_modified",
-        "304 answers from a cached entry's tag",
-        load(&stats.not_modified),
-    );
+    let counters = [
+        (
+            "edge_cache_hits",
+            "Answers served from the edge cache",
+            load(&stats.hits),
+        ),
+        (
+            "edge_cache_misses",
+            "Answers computed and stored (once per key, however many waited)",
+            load(&stats.misses),
+        ),
+        (
+            "edge_cache_uncacheable",
+            "Answers computed that could not be stored (streams, too large, live figures)",
+            load(&stats.uncacheable),
+        ),
+        (
+            "edge_cache_bypassed",
+            "Requests that did not use the cache (not GET or HEAD, credentials)",
+            load(&stats.bypassed),
+        ),
+        (
+            "edge_cache_not_modified",
+            "304 answers from a cached entry's tag",
+            load(&stats.not_modified),
+        ),
+    ];
+    for (name, help, value) in counters {
+        counter(&mut registry, name, help, value);
+    }
     let (entries, bytes) = cache.size().await;
-    gauge(
-        &mut registry,
-        "edge_cache_entries",
-        "Entries in the edge cache",
-        entries as i64,
-    );
-    gauge(
-        &mut registry,
-        "edge_cache_bytes",
-        "Weighed bytes in the edge cache",
-        bytes as i64,
-    );
-    gauge(
-        &mut registry,
-        "edge_cache_capacity_bytes",
-        "The edge cache's bound",
-        cache.config().capacity_bytes as i64,
-    );
-
     let capacity = app.store.capacity();
-    gauge(
-        &mut registry,
-        "readers_in_use",
-        "Page readers in use",
-        i64::from(capacity.readers_in_use),
-    );
-    gauge(
-        &mut registry,
-        "readers",
-        "Page readers",
-        i64::from(capacity.readers),
-    );
-    gauge(
-        &mut registry,
-        "export_readers_in_use",
-        "Download readers in use",
-        i64::from(capacity.export_readers_in_use),
-    );
-    gauge(
-        &mut registry,
-        "exports_in_flight",
-        "Downloads running",
-        app.export_limiter.usage().0 as i64,
-    );
+    let gauges = [
+        (
+            "edge_cache_entries",
+            "Entries in the edge cache",
+            entries as i64,
+        ),
+        (
+            "edge_cache_bytes",
+            "Weighed bytes in the edge cache",
+            bytes as i64,
+        ),
+        (
+            "edge_cache_capacity_bytes",
+            "The edge cache's bound",
+            cache.config().capacity_bytes as i64,
+        ),
+        (
+            "readers_in_use",
+            "Page readers in use",
+            i64::from(capacity.readers_in_use),
+        ),
+        ("readers", "Page readers", i64::from(capacity.readers)),
+        (
+            "export_readers_in_use",
+            "Download readers in use",
+            i64::from(capacity.export_readers_in_use),
+        ),
+        (
+            "exports_in_flight",
+            "Downloads running",
+            app.export_limiter.usage().0 as i64,
+        ),
+    ];
+    for (name, help, value) in gauges {
+        gauge(&mut registry, name, help, value);
+    }
 
     let calls = Family::<PluginLabel, Counter>::default();
     let faults = Family::<PluginLabel, Counter>::default();

@@ -53,7 +53,7 @@ pub use sandbox::Limits;
 pub use slots::MAX_CONCURRENCY;
 pub use versions::Replacement;
 
-use crate::store::{AuditRow, PluginInstall, Store};
+use crate::store::{AuditRow, PendingLimit, PluginInstall, Store};
 use registry::Stats;
 use sandbox::Runtime;
 
@@ -66,27 +66,11 @@ pub struct PluginConfig {
     /// Code limits checked before compiling.
     pub code_limits: CodeLimits,
     /// What one contributor may have waiting for review.
-    pub submission_quota: SubmissionQuota,
+    pub submission_quota: PendingLimit,
     /// Where compiled components are cached; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
     /// Where Cranelift runs, and under what budget.
     pub compiler: Compiler,
-}
-
-/// Pending submissions one contributor may have at once, and their bytes together.
-#[derive(Debug, Clone, Copy)]
-pub struct SubmissionQuota {
-    pub pending: u64,
-    pub bytes: u64,
-}
-
-impl Default for SubmissionQuota {
-    fn default() -> Self {
-        SubmissionQuota {
-            pending: 5,
-            bytes: 64 << 20,
-        }
-    }
 }
 
 /// The result of an install.
@@ -109,7 +93,7 @@ pub struct PluginHost {
     /// Serialises installs and status changes; reads never wait for it.
     changes: Mutex<()>,
     results: indicator::ResultCache,
-    submission_quota: SubmissionQuota,
+    submission_quota: PendingLimit,
     /// Counts registry snapshots: every install, upgrade, rollback, enable and disable
     /// changes it, so the edge cache never serves an answer a plugin computed before.
     generation: std::sync::atomic::AtomicU64,
@@ -149,7 +133,7 @@ impl PluginHost {
         &self.runtime.limits
     }
 
-    pub fn submission_quota(&self) -> SubmissionQuota {
+    pub fn submission_quota(&self) -> PendingLimit {
         self.submission_quota
     }
 

@@ -55,11 +55,28 @@ fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     })
 }
 
-/// How much one submitter may have waiting for review.
+/// How much one submitter may have waiting for review: submissions, and their bytes
+/// together (`logam serve --submission-quota`, `--submission-quota-mib`).
 #[derive(Debug, Clone, Copy)]
 pub struct PendingLimit {
     pub count: u64,
     pub bytes: u64,
+}
+
+impl Default for PendingLimit {
+    fn default() -> Self {
+        PendingLimit {
+            count: 5,
+            bytes: 64 << 20,
+        }
+    }
+}
+
+impl PendingLimit {
+    /// Whether one more submission of `adding` bytes fits beside `count` of `bytes` waiting.
+    pub fn admits(&self, count: u64, bytes: u64, adding: usize) -> bool {
+        count < self.count && bytes.saturating_add(adding as u64) <= self.bytes
+    }
 }
 
 /// What [`Store::add_submission`] did.
@@ -124,7 +141,7 @@ impl Store {
                 return Ok(Added::Duplicate(existing));
             }
             let (count, bytes) = pending_usage(&tx, &submitter.name)?;
-            if count >= limit.count || bytes.saturating_add(component.len() as u64) > limit.bytes {
+            if !limit.admits(count, bytes, component.len()) {
                 return Ok(Added::OverLimit { count, bytes });
             }
             tx.execute(

@@ -49,7 +49,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::record,
         ))
-        .with_state(state);
+        .with_state(state.clone());
 
     let cors = CorsLayer::new()
         .allow_origin(Any)
@@ -57,13 +57,20 @@ pub fn app(state: AppState) -> Router {
         .allow_headers(Any)
         .expose_headers([ETAG, HeaderName::from_static("content-disposition")]);
 
-    routes
-        .layer(
-            CompressionLayer::new()
-                .gzip(true)
-                .br(true)
-                .compress_when(DefaultPredicate::new().and(edge_cache::NotFromEdgeCache)),
-        )
+    let routed = routes.layer(
+        CompressionLayer::new()
+            .gzip(true)
+            .br(true)
+            .compress_when(DefaultPredicate::new().and(edge_cache::NotFromEdgeCache)),
+    );
+    // A router with nothing but a fallback: the layers above it see every request before
+    // routing does, so a cached answer is given without matching a route.
+    Router::new()
+        .fallback_service(routed)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            edge_cache::serve_hit,
+        ))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(

@@ -133,17 +133,27 @@ impl FromRequestParts<AppState> for ClientAddr {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Without a socket (a router driven in-process) every request shares one placeholder.
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-        Ok(ClientAddr::resolve(
-            peer,
+        Ok(ClientAddr::of(
+            &parts.extensions,
             &parts.headers,
             &state.trusted_proxies,
         ))
+    }
+}
+
+impl ClientAddr {
+    /// The client of a request, from its connection's peer (in `extensions`) and headers.
+    pub fn of(
+        extensions: &axum::http::Extensions,
+        headers: &HeaderMap,
+        trusted: &TrustedProxies,
+    ) -> ClientAddr {
+        // Without a socket (a router driven in-process) every request shares one placeholder.
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        ClientAddr::resolve(peer, headers, trusted)
     }
 }
 /// The reader's language for this request.

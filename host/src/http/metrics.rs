@@ -60,6 +60,67 @@ impl Default for HttpMetrics {
     }
 }
 
+impl HttpMetrics {
+    /// Counts one answer of `route` with `status`, `started` when the request arrived.
+    pub fn count(&self, route: &str, status: u16, started: Instant) {
+        self.requests
+            .get_or_create(&RouteStatus {
+                route: route.to_string(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabel {
+                route: route.to_string(),
+            })
+            .observe(started.elapsed().as_secs_f64());
+    }
+
+    /// The meters of one route's cached answers, found once when the entry is made: a hit
+    /// then counts itself without building labels or looking them up.
+    pub fn route_meters(&self, route: &str) -> RouteMeters {
+        let counter = |status: u16| {
+            self.requests
+                .get_or_create(&RouteStatus {
+                    route: route.to_string(),
+                    status,
+                })
+                .clone()
+        };
+        RouteMeters {
+            route: route.into(),
+            ok: counter(200),
+            not_modified: counter(304),
+            latency: self
+                .latency
+                .get_or_create(&RouteLabel {
+                    route: route.to_string(),
+                })
+                .clone(),
+        }
+    }
+}
+
+/// A route's 200 and 304 counters and its latency histogram (handles on the same series
+/// the middleware counts in).
+pub struct RouteMeters {
+    pub route: Box<str>,
+    ok: Counter,
+    not_modified: Counter,
+    latency: Histogram,
+}
+
+impl RouteMeters {
+    pub fn count(&self, metrics: &HttpMetrics, status: u16, started: Instant) {
+        match status {
+            200 => self.ok.inc(),
+            304 => self.not_modified.inc(),
+            other => return metrics.count(&self.route, other, started),
+        };
+        self.latency.observe(started.elapsed().as_secs_f64());
+    }
+}
+
 /// The middleware: counts each answer under the route that matched it.
 pub async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
@@ -68,18 +129,8 @@ pub async fn record(State(app): State<AppState>, request: Request, next: Next) -
         .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let started = Instant::now();
     let response = next.run(request).await;
-    let metrics = &app.metrics;
-    metrics
-        .requests
-        .get_or_create(&RouteStatus {
-            route: route.clone(),
-            status: response.status().as_u16(),
-        })
-        .inc();
-    metrics
-        .latency
-        .get_or_create(&RouteLabel { route })
-        .observe(started.elapsed().as_secs_f64());
+    app.metrics
+        .count(&route, response.status().as_u16(), started);
     response
 }
 

@@ -59,6 +59,11 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
     }
 
+    /// Whether there is a limit at all (when not, nobody needs to work out who the client is).
+    pub fn is_limited(&self) -> bool {
+        self.inner.is_some()
+    }
+
     /// Takes one token for `client`, or says how long until one is there.
     pub fn take(&self, client: K) -> Result<(), Duration> {
         self.with_bucket(client, true)
@@ -120,13 +125,18 @@ pub async fn limit(
 ) -> Response {
     match app.rate_limiter.take(client.bucket()) {
         Ok(()) => next.run(request).await,
-        Err(wait) => too_many(
-            wait,
-            "rate_limited",
-            "too many requests from this address",
-            "for bulk use, download a whole export instead of paging",
-        ),
+        Err(wait) => open_limit_reached(wait),
     }
+}
+
+/// The 429 of the open endpoints' per-address limit (also given for cached answers).
+pub fn open_limit_reached(wait: Duration) -> Response {
+    too_many(
+        wait,
+        "rate_limited",
+        "too many requests from this address",
+        "for bulk use, download a whole export instead of paging",
+    )
 }
 
 #[cfg(test)]

@@ -70,27 +70,35 @@ impl Column {
         }
     }
 
+    /// The value at `row`; a row past the end reads as null rather than panicking (an empty
+    /// result asked for its first row is an answer with no data, not a crash).
     pub fn cell(&self, row: usize) -> Cell<'_> {
-        if !self.valid[row] {
+        if !self.valid.get(row).copied().unwrap_or(false) {
             return Cell::Null;
         }
-        match &self.data {
-            ColumnData::Dynamic(v) => match &v[row] {
+        let cell = match &self.data {
+            ColumnData::Dynamic(v) => v.get(row).map(|value| match value {
                 Value::Null => Cell::Null,
                 Value::Integer(i) => Cell::Integer(*i),
                 Value::Real(r) => Cell::Real(*r),
                 Value::Text(t) => Cell::Text(t),
                 // Blobs are stored as base64 text on the way in.
                 Value::Blob(_) => Cell::Null,
-            },
-            ColumnData::Integer(v) => Cell::Integer(v[row]),
-            ColumnData::Real(v) => Cell::Real(v[row]),
-            ColumnData::Boolean(v) => Cell::Boolean(v[row]),
+            }),
+            ColumnData::Integer(v) => v.get(row).map(|&i| Cell::Integer(i)),
+            ColumnData::Real(v) => v.get(row).map(|&r| Cell::Real(r)),
+            ColumnData::Boolean(v) => v.get(row).map(|&b| Cell::Boolean(b)),
             ColumnData::Text { buffer, ends } => {
-                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
-                Cell::Text(&buffer[start..ends[row] as usize])
+                let start = match row.checked_sub(1) {
+                    Some(previous) => ends.get(previous).map_or(0, |&e| e as usize),
+                    None => 0,
+                };
+                ends.get(row)
+                    .and_then(|&end| buffer.get(start..end as usize))
+                    .map(Cell::Text)
             }
-        }
+        };
+        cell.unwrap_or(Cell::Null)
     }
 
     /// Appends one SQLite value. STRICT tables guarantee the stored type matches the
@@ -125,8 +133,13 @@ impl Column {
             }),
             ColumnData::Text { buffer, ends } => {
                 match value {
+                    // Valid UTF-8 (as SQLite's text almost always is) is checked and copied
+                    // in one pass; only invalid bytes take the replacing path.
                     ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-                        buffer.push_str(&String::from_utf8_lossy(bytes))
+                        match std::str::from_utf8(bytes) {
+                            Ok(text) => buffer.push_str(text),
+                            Err(_) => buffer.push_str(&String::from_utf8_lossy(bytes)),
+                        }
                     }
                     ValueRef::Integer(i) => buffer.push_str(&i.to_string()),
                     ValueRef::Real(r) => buffer.push_str(&r.to_string()),

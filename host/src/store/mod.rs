@@ -20,6 +20,7 @@ mod submissions;
 pub mod synthetic;
 mod tokens;
 mod values;
+mod version;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ pub use tokens::{
     AccountError, Actor, AuditEntry, AuditRow, Role, TokenCheck, TokenInfo, same_bytes,
 };
 pub use values::parse_bool;
+pub use version::DataVersion;
 pub use write::{CannedQuery, DatasetSpec, is_valid_identifier};
 
 use catalog::Catalog;
@@ -121,9 +123,9 @@ struct Inner {
     /// When that check ran, in milliseconds since the store was opened.
     health_checked_ms: std::sync::atomic::AtomicU64,
     opened: std::time::Instant,
-    /// Asks SQLite whether anyone (this server's writer, `logam import` in another process,
-    /// the fleet's replicator) committed since it last asked: the edge cache's key.
-    version: Mutex<Connection>,
+    /// Tells whether anyone (this server's writer, `logam import` in another process, the
+    /// fleet's replicator) committed since it last asked: part of the edge cache's key.
+    version: version::ChangeDetector,
     sql: r2d2::Pool<SqliteConnectionManager>,
     catalog: ArcSwap<Catalog>,
     options: OpenOptions,
@@ -208,7 +210,7 @@ impl Store {
                 // Never checked: the first `recent_health` finds nothing fresh.
                 health_checked_ms: std::sync::atomic::AtomicU64::new(u64::MAX),
                 opened: std::time::Instant::now(),
-                version: Mutex::new(version),
+                version: version::ChangeDetector::new(path, version),
                 sql,
                 catalog: ArcSwap::from_pointee(Catalog::default()),
                 options: options.clone(),
@@ -301,19 +303,12 @@ impl Store {
         meter.disarm(&conn, result)
     }
 
-    /// A number that changes whenever a transaction that wrote to the database commits, from
-    /// any connection of any process (SQLite's `PRAGMA data_version`, on a connection that
-    /// never writes itself). Costs one shared-memory read, no page: cheap enough to ask on
-    /// every cached request. `None` when the database cannot be read.
-    pub fn data_version(&self) -> Option<i64> {
-        // Nothing is left half-done in this connection by a panic: recover it.
-        let conn = self
-            .inner
-            .version
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut statement = conn.prepare_cached("PRAGMA data_version").ok()?;
-        statement.query_row([], |r| r.get(0)).ok()
+    /// The state of the committed data: it differs after every commit from any connection of
+    /// any process, and costs one unlocked read of the WAL-index header (see
+    /// `store/version.rs`): cheap enough to ask on every cached request. `None` when the
+    /// database cannot be read.
+    pub fn data_version(&self) -> Option<DataVersion> {
+        self.inner.version.current()
     }
 
     /// Checks that the database can be read, on the health check's own connection. When a

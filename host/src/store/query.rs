@@ -85,6 +85,9 @@ pub struct RowRequest {
     pub facets: Vec<String>,
     pub search: Option<String>,
     pub count: bool,
+    /// Count at most this many rows: past it the count says "at least" (a page that counts
+    /// a large filtered set by default stays fast; an exact count is asked for).
+    pub count_bound: Option<u64>,
     /// Read the data as it was at this revision.
     pub as_of: Option<i64>,
 }
@@ -106,6 +109,7 @@ pub struct ReadPlan {
     pub limit: Option<usize>,
     pub facets: Vec<usize>,
     pub count: bool,
+    pub count_bound: Option<u64>,
     /// `_as_of`: the rows are read from the live table and its history (see `history.rs`).
     as_of: Option<i64>,
 }
@@ -208,6 +212,7 @@ impl ReadPlan {
             limit: request.limit,
             facets,
             count: request.count,
+            count_bound: request.count_bound,
             as_of: request.as_of,
         })
     }
@@ -319,15 +324,27 @@ impl ReadPlan {
         (sql, params)
     }
 
+    /// Counts the filtered set, stopping at `count_bound` when there is one.
     pub(crate) fn count_sql(&self) -> (String, Vec<Value>) {
-        (
-            format!(
+        let sql = match self.count_bound {
+            Some(bound) => format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {}{} LIMIT {bound})",
+                self.source(),
+                self.filter_clause()
+            ),
+            None => format!(
                 "SELECT count(*) FROM {}{}",
                 self.source(),
                 self.filter_clause()
             ),
-            self.params.clone(),
-        )
+        };
+        (sql, self.params.clone())
+    }
+
+    /// Whether the plan reads every current row (no filter, no search, no past revision):
+    /// then the count is the one the catalog keeps, with no scan.
+    pub(crate) fn reads_every_current_row(&self) -> bool {
+        self.where_sql.is_empty() && self.as_of.is_none()
     }
 
     pub(crate) fn facet_sql(&self, column: usize) -> (String, Vec<Value>) {

@@ -54,6 +54,8 @@ pub struct Page {
     pub batch: Batch,
     pub next: Option<String>,
     pub count: Option<i64>,
+    /// The count stopped at the plan's bound: there are at least `count` rows.
+    pub count_is_lower_bound: bool,
     pub facets: Vec<Facet>,
 }
 
@@ -237,16 +239,25 @@ impl<'c> ReadSession<'c> {
         } else {
             None
         };
-        let count = if plan.count {
-            let (sql, params) = plan.count_sql();
-            Some(
+        let count: Option<i64> = match (plan.count, plan.reads_every_current_row()) {
+            (false, _) => None,
+            // Kept by every write in the same transaction, so as current as the rows read.
+            (true, true) => Some(
                 self.conn
-                    .prepare_cached(&sql)?
-                    .query_row(params_from_iter(params.iter()), |r| r.get(0))?,
-            )
-        } else {
-            None
+                    .prepare_cached("SELECT row_count FROM _logam_datasets WHERE id = ?1")?
+                    .query_row([&plan.meta.id], |r| r.get(0))?,
+            ),
+            (true, false) => {
+                let (sql, params) = plan.count_sql();
+                Some(
+                    self.conn
+                        .prepare_cached(&sql)?
+                        .query_row(params_from_iter(params.iter()), |r| r.get(0))?,
+                )
+            }
         };
+        let count_is_lower_bound = !plan.reads_every_current_row()
+            && matches!((count, plan.count_bound), (Some(c), Some(b)) if c as u64 >= b);
         let mut facets = Vec::with_capacity(plan.facets.len());
         for &column in &plan.facets {
             let (sql, params) = plan.facet_sql(column);
@@ -280,6 +291,7 @@ impl<'c> ReadSession<'c> {
             batch,
             next,
             count,
+            count_is_lower_bound,
             facets,
         })
     }

@@ -76,15 +76,24 @@ print(*[s.getsockname()[1] for s in socks])')
 LOGAM_BASE="http://127.0.0.1:$LOGAM_PORT"
 NGINX_BASE="http://127.0.0.1:$NGINX_PORT"
 
-LOGAM_LOG=warn "$LOGAM" serve --db "$DB" --addr "127.0.0.1:$LOGAM_PORT" --rate-limit-per-minute 0 \
-    >"$OUT/edge.logam.stdout.log" 2>"$OUT/edge.logam.log" &
-LOGAM_PID=$!
-PIDS+=("$LOGAM_PID")
-for _ in $(seq 600); do
-    curl -fsS -o /dev/null --max-time 2 "$LOGAM_BASE/healthz" 2>/dev/null && break
-    kill -0 "$LOGAM_PID" 2>/dev/null || die "logam exited during startup (see $OUT/edge.logam.log)"
-    sleep 0.1
-done
+# start_logam NAME PORT [SERVE FLAGS...]: serves the database, waits until it answers, and
+# leaves its pid in STARTED_PID.
+start_logam() {
+    local name=$1 port=$2
+    shift 2
+    LOGAM_LOG=warn "$LOGAM" serve --db "$DB" --addr "127.0.0.1:$port" --rate-limit-per-minute 0 "$@" \
+        >"$OUT/edge.$name.stdout.log" 2>"$OUT/edge.$name.log" &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    for _ in $(seq 600); do
+        curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/healthz" 2>/dev/null && return 0
+        kill -0 "$STARTED_PID" 2>/dev/null || die "$name exited during startup (see $OUT/edge.$name.log)"
+        sleep 0.1
+    done
+    die "$name did not answer within 60 s"
+}
+start_logam logam "$LOGAM_PORT"
+LOGAM_PID=$STARTED_PID
 
 # name | path | target ratio to nginx
 SCENARIOS=(
@@ -237,15 +246,8 @@ PY
 read -r BASE_PORT < <(python3 -c '
 import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-LOGAM_LOG=warn "$LOGAM" serve --db "$DB" --addr "127.0.0.1:$BASE_PORT" --rate-limit-per-minute 0 \
-    --edge-cache-mib 0 >"$OUT/edge.baseline.stdout.log" 2>"$OUT/edge.baseline.log" &
-BASE_PID=$!
-PIDS+=("$BASE_PID")
-for _ in $(seq 600); do
-    curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$BASE_PORT/healthz" 2>/dev/null && break
-    kill -0 "$BASE_PID" 2>/dev/null || die "the baseline server exited during startup"
-    sleep 0.1
-done
+start_logam baseline "$BASE_PORT" --edge-cache-mib 0
+BASE_PID=$STARTED_PID
 log "distinct: $DISTINCT_SECONDS s over 100,000 row URLs, cache off (the baseline)"
 BASE_BEFORE_KB=$(rss_kb "$BASE_PID")
 read -r BASE_PEAK_KB BASE_AFTER_KB BASE_REQUESTS BASE_RPS < <(distinct "$BASE_PID" "http://127.0.0.1:$BASE_PORT" baseline)

@@ -197,14 +197,13 @@ pub async fn serve_hit(State(app): State<AppState>, request: Request, next: Next
         }
     }
     cache.stats.hits.fetch_add(1, Ordering::Relaxed);
-    let head = request.method() == Method::HEAD;
-    let response = match request.headers().get(IF_NONE_MATCH) {
-        Some(tags) if etag_matches(tags, &entry.etag) => {
-            cache.stats.not_modified.fetch_add(1, Ordering::Relaxed);
-            not_modified(&entry)
-        }
-        _ => respond(&entry, Encoding::accepted(request.headers()), head),
-    };
+    let response = answer(
+        cache,
+        &entry,
+        request.headers().get(IF_NONE_MATCH),
+        Encoding::accepted(request.headers()),
+        request.method() == Method::HEAD,
+    );
     entry
         .meters
         .count(&app.metrics, response.status().as_u16(), started);
@@ -288,14 +287,23 @@ pub async fn serve(State(app): State<AppState>, request: Request, next: Next) ->
     } else {
         cache.stats.misses.fetch_add(1, Ordering::Relaxed);
     }
-    if conditional
-        .as_ref()
-        .is_some_and(|tags| etag_matches(tags, &entry.etag))
-    {
+    answer(cache, &entry, conditional.as_ref(), encoding, head)
+}
+
+/// An entry's answer to one request: a 304 when the client's tag matches, else the body in
+/// the encoding it accepts (none for a HEAD).
+fn answer(
+    cache: &EdgeCache,
+    entry: &Entry,
+    conditional: Option<&HeaderValue>,
+    encoding: Encoding,
+    head: bool,
+) -> Response {
+    if conditional.is_some_and(|tags| etag_matches(tags, &entry.etag)) {
         cache.stats.not_modified.fetch_add(1, Ordering::Relaxed);
-        return not_modified(&entry);
+        return not_modified(entry);
     }
-    respond(&entry, encoding, head)
+    respond(entry, encoding, head)
 }
 
 /// Runs the handler (once per key, whoever gets here first) for a full answer, and keeps it

@@ -610,14 +610,56 @@ async fn large_exports_stream_every_row() {
         .get(server.url("/api/datasets/synthetic_enterprises/rows.csv"))
         .send()
         .await
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{e:?}\nserver log:\n{}", server.log()));
     assert_eq!(response.status(), 200);
     assert!(
         response.headers().get("content-length").is_none(),
         "streamed, not buffered"
     );
-    let body = response.text().await.unwrap();
+    let body = match response.text().await {
+        Ok(body) => body,
+        Err(e) => panic!("body: {e:?}\nserver log:\n{}", server.log()),
+    };
     assert_eq!(body.lines().count(), 50_001);
+    // Every cell, in order, equals the table's: batches encoded on the export's second
+    // thread arrive whole, in order, and none is encoded twice or from a reused buffer.
+    let mut reader = csv::ReaderBuilder::new().from_reader(body.as_bytes());
+    let conn = sqlite(&db);
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, name, kecamatan, product, workers, founded, monthly_value_idr, lat, lon \
+             FROM synthetic_enterprises ORDER BY id",
+        )
+        .unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut compared = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let row = rows
+            .next()
+            .unwrap()
+            .expect("as many table rows as CSV records");
+        for i in 0..7 {
+            let value: rusqlite::types::Value = row.get(i).unwrap();
+            let expected = match value {
+                rusqlite::types::Value::Integer(n) => n.to_string(),
+                rusqlite::types::Value::Text(t) => t,
+                other => panic!("column {i}: {other:?}"),
+            };
+            assert_eq!(&record[i], expected, "row {compared}, column {i}");
+        }
+        for i in 7..9 {
+            let expected: f64 = row.get(i).unwrap();
+            assert_eq!(
+                record[i].parse::<f64>().unwrap(),
+                expected,
+                "row {compared}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(rows.next().unwrap().is_none(), "no table row left out");
+    assert_eq!(compared, 50_000);
     let (_, ndjson) =
         get_text(&server.url("/api/datasets/synthetic_enterprises/rows.ndjson?product=knalpot"))
             .await;

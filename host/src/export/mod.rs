@@ -4,6 +4,7 @@
 //! [`Exporter`], so the API serves them all the same way and never knows which kind it holds.
 
 mod csv;
+mod encoder;
 mod json;
 mod stream;
 

@@ -15,6 +15,7 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::encoder::Encoder;
 use super::{ExportError, ExportSchema, Exporter};
 use crate::store::{Batch, DatasetMeta, DatasetState, Fresh, RowRequest, Store, StoreError};
 
@@ -46,7 +48,7 @@ impl Default for DrainRule {
 
 impl DrainRule {
     /// When an export that started at `started` must have handed over `bytes`.
-    fn deadline(&self, started: Instant, bytes: u64) -> Instant {
+    pub(super) fn deadline(&self, started: Instant, bytes: u64) -> Instant {
         let rate = self.min_bytes_per_second.max(1);
         let needed = Duration::from_secs_f64(bytes as f64 / rate as f64);
         started + needed.max(self.grace)
@@ -55,10 +57,11 @@ impl DrainRule {
 
 /// Rows per batch read from SQLite.
 const BATCH_ROWS: usize = 1024;
-/// Bytes collected before a chunk is handed to the body.
-const CHUNK_BYTES: usize = 64 * 1024;
-/// Chunks in flight between the scan and the socket.
+/// Chunks in flight between the encoder and the socket.
 const CHANNEL_CHUNKS: usize = 4;
+/// Batches queued between the scan and the encoder's thread: one being filled, one waiting,
+/// one being encoded, so a long export holds three batches, whatever its size.
+const QUEUED_BATCHES: usize = 1;
 
 /// What a dataset export knows before the first byte of the body.
 #[derive(Debug, Clone)]
@@ -100,172 +103,189 @@ impl Stream for ExportBody {
     }
 }
 
-type HeadSender<H> = oneshot::Sender<Result<Fresh<H>, ExportError>>;
-
 /// The producer's side of an export: announce the head (or a 304), then hand over batches.
 ///
-/// The head (and so the status line) goes out only with the first chunk of bytes, which is
-/// sent once [`CHUNK_BYTES`] have gathered or at the end. So an export that fails early (a
-/// plugin that refuses the table, overruns a limit, or never finishes) still answers with a
-/// proper JSON error, and only a failure after the first 64 KiB can cut a response short.
-pub struct Emitter<H> {
-    head_tx: Option<HeadSender<H>>,
-    pending_head: Option<H>,
-    body_tx: mpsc::Sender<Result<Bytes, io::Error>>,
-    exporter: Box<dyn Exporter>,
-    buffer: Vec<u8>,
-    started: bool,
-    client_gone: bool,
-    failure: Option<ExportError>,
-    drain: DrainRule,
-    runtime: tokio::runtime::Handle,
-    began: Instant,
-    sent: u64,
-    cut_off: Arc<AtomicBool>,
+/// Reading rows from SQLite and encoding them cost about the same, so an export longer than
+/// one batch is a pipeline: the scan goes on while a thread of the export's own encodes the
+/// previous batch. A shorter one (most pages, every indicator) is encoded where it is read,
+/// without a thread to start.
+pub struct Emitter<H: Send + 'static> {
+    stage: Stage<H>,
 }
 
-impl<H> Emitter<H> {
+enum Stage<H> {
+    /// Encoding on the producer's thread; `may_pipe` once a batch has been encoded here and
+    /// until a thread could not be started.
+    Inline {
+        encoder: Encoder<H>,
+        encoded: usize,
+        may_pipe: bool,
+    },
+    /// Encoding on the encoder's thread, fed through a bounded channel.
+    Piped(Pipe),
+    /// The encoder was lost (its thread panicked or could not take it): produce nothing more.
+    Stopped,
+}
+
+enum Message {
+    Batch(Batch),
+    End(Result<(), ExportError>),
+}
+
+struct Pipe {
+    to_encoder: std_mpsc::SyncSender<Message>,
+    /// Encoded batches handed back, so a long export copies into buffers it already has.
+    spares: std_mpsc::Receiver<Batch>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl<H: Send + 'static> Emitter<H> {
     /// The client's copy is current: answer 304 and produce nothing.
     pub fn not_modified(&mut self, state: DatasetState) {
-        if let Some(tx) = self.head_tx.take() {
-            let _ = tx.send(Ok(Fresh::NotModified(state)));
+        if let Stage::Inline { encoder, .. } = &mut self.stage {
+            encoder.not_modified(state);
         }
     }
 
     /// Whether the exporter wants the table's publisher and sources in the schema.
     pub fn wants_table(&self) -> bool {
-        self.exporter.wants_table()
+        match &self.stage {
+            Stage::Inline { encoder, .. } => encoder.wants_table(),
+            _ => false,
+        }
     }
 
     /// Keeps the headers' facts and writes the exporter's preamble. `Break` means stop
     /// producing.
     pub fn start(&mut self, head: H, schema: &ExportSchema) -> ControlFlow<()> {
-        if self.head_tx.is_none() {
-            return ControlFlow::Break(());
+        match &mut self.stage {
+            Stage::Inline { encoder, .. } => encoder.start(head, schema),
+            _ => ControlFlow::Break(()),
         }
-        self.pending_head = Some(head);
-        self.started = true;
-        if let Err(e) = self.exporter.begin(schema, &mut self.buffer) {
-            self.failure = Some(e);
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
     }
 
-    /// True once the client has gone: the body is no longer read.
-    pub fn client_gone(&self) -> impl Fn() -> bool + Send + Sync + 'static {
-        let body = self.body_tx.clone();
-        move || body.is_closed()
-    }
-
-    /// Sends the head if it has not gone yet. False when the client has gone.
-    fn send_head(&mut self) -> bool {
-        if let Some(head) = self.pending_head.take()
-            && let Some(tx) = self.head_tx.take()
-            && tx.send(Ok(Fresh::Modified(head))).is_err()
-        {
-            self.client_gone = true;
-            return false;
-        }
-        true
-    }
-
-    /// Writes one batch, sending a chunk whenever enough bytes have gathered.
+    /// Writes one batch (here, or by handing a copy to the encoder's thread). `Break` means
+    /// stop producing: the exporter failed or the client has gone.
     pub fn batch(&mut self, batch: &Batch) -> ControlFlow<()> {
-        if let Err(e) = self.exporter.write(batch, &mut self.buffer) {
-            self.failure = Some(e);
-            return ControlFlow::Break(());
-        }
-        if self.buffer.len() >= CHUNK_BYTES {
-            if !self.send_head() {
-                return ControlFlow::Break(());
+        match &mut self.stage {
+            Stage::Inline {
+                encoder,
+                encoded,
+                may_pipe,
+            } if *encoded == 0 || !*may_pipe => {
+                *encoded += 1;
+                encoder.batch(batch)
             }
-            let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES * 2));
-            if !self.send(chunk) {
-                return ControlFlow::Break(());
+            Stage::Inline { .. } => {
+                self.pipe();
+                self.batch(batch)
             }
-        }
-        ControlFlow::Continue(())
-    }
-
-    /// Hands a chunk to the body, waiting for the client no longer than the drain rule
-    /// allows. False when the client has gone or was cut off.
-    fn send(&mut self, chunk: Vec<u8>) -> bool {
-        let length = chunk.len() as u64;
-        let item = match self.body_tx.try_send(Ok(Bytes::from(chunk))) {
-            Ok(()) => {
-                self.sent += length;
-                return true;
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                self.client_gone = true;
-                return false;
-            }
-            Err(mpsc::error::TrySendError::Full(item)) => item,
-        };
-        let deadline = self.drain.deadline(self.began, self.sent + length);
-        let sent = self.runtime.block_on(tokio::time::timeout_at(
-            tokio::time::Instant::from_std(deadline),
-            self.body_tx.send(item),
-        ));
-        match sent {
-            Ok(Ok(())) => {
-                self.sent += length;
-                true
-            }
-            Ok(Err(_)) => {
-                self.client_gone = true;
-                false
-            }
-            Err(_) => {
-                tracing::warn!(
-                    bytes = self.sent,
-                    seconds = self.began.elapsed().as_secs(),
-                    min_bytes_per_second = self.drain.min_bytes_per_second,
-                    "export cut off: the client drained it too slowly"
-                );
-                self.cut_off.store(true, Ordering::Relaxed);
-                self.client_gone = true;
-                false
-            }
-        }
-    }
-
-    fn end(mut self, outcome: Result<(), ExportError>) {
-        let outcome = outcome.and_then(|()| match self.failure.take() {
-            Some(e) => Err(e),
-            None => Ok(()),
-        });
-        match outcome {
-            Ok(()) if self.client_gone || !self.started => {}
-            Ok(()) => match self.exporter.finish(&mut self.buffer) {
-                Err(e) => self.fail(e),
-                Ok(()) => {
-                    if self.send_head() && !self.buffer.is_empty() {
-                        let buffer = std::mem::take(&mut self.buffer);
-                        let _ = self.send(buffer);
-                    }
+            Stage::Piped(pipe) => {
+                let mut copy = pipe
+                    .spares
+                    .try_recv()
+                    .unwrap_or_else(|_| batch.empty_like());
+                copy.copy_from(batch);
+                match pipe.to_encoder.send(Message::Batch(copy)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    // The encoder stopped: the exporter failed or the client went away.
+                    Err(_) => ControlFlow::Break(()),
                 }
-            },
-            Err(err) => self.fail(err),
+            }
+            Stage::Stopped => ControlFlow::Break(()),
         }
     }
 
-    fn fail(&mut self, err: ExportError) {
-        match self.head_tx.take() {
-            Some(tx) => {
-                let _ = tx.send(Err(err));
+    /// Moves the encoder onto a thread of its own. If no thread can be started, encoding goes
+    /// on here (slower, not wrong).
+    fn pipe(&mut self) {
+        let Stage::Inline { encoder, .. } = std::mem::replace(&mut self.stage, Stage::Stopped)
+        else {
+            return;
+        };
+        // The encoder is sent only once the thread runs, so it is still ours if it cannot.
+        let (hand_over, take_over) = std_mpsc::sync_channel::<Encoder<H>>(1);
+        let (to_encoder, messages) = std_mpsc::sync_channel(QUEUED_BATCHES);
+        let (spare_tx, spares) = std_mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("logam-export-encoder".into())
+            .spawn(move || {
+                if let Ok(encoder) = take_over.recv() {
+                    encode(encoder, &messages, &spare_tx);
+                }
+            });
+        self.stage = match spawned {
+            Ok(thread) => match hand_over.send(encoder) {
+                Ok(()) => Stage::Piped(Pipe {
+                    to_encoder,
+                    spares,
+                    thread,
+                }),
+                Err(std_mpsc::SendError(encoder)) => Stage::Inline {
+                    encoder,
+                    encoded: 1,
+                    may_pipe: false,
+                },
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "no thread for an export's encoder: encoding inline");
+                Stage::Inline {
+                    encoder,
+                    encoded: 1,
+                    may_pipe: false,
+                }
             }
-            None => {
-                // Headers are gone: end the body with an error so the client sees an aborted
-                // (visibly incomplete) response rather than a short file.
-                tracing::error!(error = %err, "export failed after the headers were sent");
-                // The body ends aborted whether or not this error fits in the channel.
-                self.cut_off.store(true, Ordering::Relaxed);
-                let _ = self
-                    .body_tx
-                    .try_send(Err(io::Error::other(err.to_string())));
+        };
+    }
+
+    /// Finishes the export with the producer's outcome, and waits for the encoder's thread,
+    /// so the export's slot is held until its last byte is handed over.
+    fn end(self, outcome: Result<(), ExportError>) {
+        match self.stage {
+            Stage::Inline { encoder, .. } => encoder.end(outcome),
+            Stage::Piped(pipe) => {
+                let _ = pipe.to_encoder.send(Message::End(outcome));
+                drop(pipe.to_encoder);
+                if pipe.thread.join().is_err() {
+                    tracing::error!("an export's encoder panicked");
+                }
             }
+            Stage::Stopped => {}
+        }
+    }
+}
+
+/// The encoder's thread: encodes batches as they come, hands their buffers back, and ends
+/// the export when the producer says so (or stops early when the exporter fails or the client
+/// goes, which the producer sees as a closed channel). A panic in the exporter ends the body
+/// aborted rather than as a short file that looks whole.
+fn encode<H>(
+    mut encoder: Encoder<H>,
+    messages: &std_mpsc::Receiver<Message>,
+    spares: &std_mpsc::Sender<Batch>,
+) {
+    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for message in messages.iter() {
+            match message {
+                Message::Batch(mut batch) => {
+                    if encoder.batch(&batch).is_break() {
+                        return None;
+                    }
+                    batch.clear();
+                    let _ = spares.send(batch);
+                }
+                Message::End(outcome) => return Some(outcome),
+            }
+        }
+        // The producer went without a word (it panicked): nothing more will come.
+        None
+    }));
+    match ran {
+        Ok(Some(outcome)) => encoder.end(outcome),
+        Ok(None) => encoder.end(Ok(())),
+        Err(_) => {
+            tracing::error!("an export's exporter panicked");
+            encoder.abort();
         }
     }
 }
@@ -289,19 +309,11 @@ where
     let flag = cut_off.clone();
     tokio::task::spawn_blocking(move || {
         let mut emitter = Emitter {
-            head_tx: Some(head_tx),
-            pending_head: None,
-            body_tx,
-            exporter,
-            buffer: Vec::with_capacity(CHUNK_BYTES * 2),
-            started: false,
-            client_gone: false,
-            failure: None,
-            drain,
-            runtime,
-            began: Instant::now(),
-            sent: 0,
-            cut_off: flag,
+            stage: Stage::Inline {
+                encoder: Encoder::new(head_tx, body_tx, exporter, drain, runtime, flag),
+                encoded: 0,
+                may_pipe: true,
+            },
         };
         let outcome = produce(&mut emitter);
         emitter.end(outcome);

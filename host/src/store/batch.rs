@@ -150,6 +150,32 @@ impl Column {
         }
     }
 
+    /// Makes this column a copy of `source`, reusing its buffers where the kinds agree.
+    fn copy_from(&mut self, source: &Column) {
+        self.valid.clone_from(&source.valid);
+        match (&mut self.data, &source.data) {
+            (ColumnData::Integer(to), ColumnData::Integer(from)) => to.clone_from(from),
+            (ColumnData::Real(to), ColumnData::Real(from)) => to.clone_from(from),
+            (ColumnData::Boolean(to), ColumnData::Boolean(from)) => to.clone_from(from),
+            (
+                ColumnData::Text { buffer, ends },
+                ColumnData::Text {
+                    buffer: from_buffer,
+                    ends: from_ends,
+                },
+            ) => {
+                buffer.clone_from(from_buffer);
+                ends.clone_from(from_ends);
+            }
+            (ColumnData::Dynamic(to), ColumnData::Dynamic(from)) => to.clone_from(from),
+            (to, from) => *to = from.clone(),
+        }
+        if self.name != source.name {
+            self.name.clone_from(&source.name);
+        }
+        self.column_type = source.column_type;
+    }
+
     fn clear(&mut self) {
         self.valid.clear();
         match &mut self.data {
@@ -192,7 +218,33 @@ impl Batch {
     }
 
     pub fn cell(&self, column: usize, row: usize) -> Cell<'_> {
-        self.columns[column].cell(row)
+        self.columns.get(column).map_or(Cell::Null, |c| c.cell(row))
+    }
+
+    /// A batch of the same columns with no rows.
+    pub fn empty_like(&self) -> Batch {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| match c.data {
+                ColumnData::Dynamic(_) => Column::dynamic(&c.name, self.len),
+                _ => Column::new(&c.name, c.column_type, self.len),
+            })
+            .collect();
+        Batch::new(columns)
+    }
+
+    /// Makes this batch a copy of `source` (of the same columns), reusing its buffers: how a
+    /// long export hands batches to its encoder's thread without allocating per batch.
+    pub fn copy_from(&mut self, source: &Batch) {
+        self.columns.truncate(source.columns.len());
+        for (i, from) in source.columns.iter().enumerate() {
+            match self.columns.get_mut(i) {
+                Some(to) => to.copy_from(from),
+                None => self.columns.push(from.clone()),
+            }
+        }
+        self.len = source.len;
     }
 
     pub(crate) fn push_row(&mut self, row: &rusqlite::Row<'_>) -> rusqlite::Result<()> {

@@ -358,3 +358,103 @@ async fn concurrent_misses_compute_once_and_streams_pass_through() {
     }
     assert!(metric(&cached, "logam_edge_cache_bytes").await > 0.0);
 }
+
+/// One scrape of `/metrics`, read by [`counted`].
+async fn scrape(server: &Server) -> String {
+    support::client()
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text")
+}
+
+/// A series from a scrape; 0 for one not created yet.
+fn counted(scrape: &str, name: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|line| {
+            let (metric, value) = line.rsplit_once(' ')?;
+            (metric == name).then(|| value.parse().ok())?
+        })
+        .unwrap_or(0.0)
+}
+
+/// A hit is answered before routing, but not before the per-client limit: a client over its
+/// limit gets the same 429 from the cache as from a handler, other clients carry on, and
+/// every hit and refusal is counted under its route on `/metrics`.
+#[tokio::test]
+async fn hits_are_rate_limited_per_client_and_counted_under_their_route() {
+    let server = Server::seeded_with(
+        &[
+            "--rate-limit-per-minute",
+            "6",
+            "--trusted-proxy",
+            "127.0.0.0/8",
+        ],
+        &[],
+    );
+    let path = "/sources";
+    let ok = "logam_http_requests_total{route=\"/sources\",status=\"200\"}";
+    let limited = "logam_http_requests_total{route=\"/sources\",status=\"429\"}";
+    let get_as = |client: &'static str| {
+        let url = server.url(path);
+        async move {
+            let response = support::client()
+                .get(url)
+                .header("x-forwarded-for", client)
+                .send()
+                .await
+                .expect("GET");
+            let status = response.status().as_u16();
+            let retry_after = response.headers().get("retry-after").is_some();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, retry_after, body)
+        }
+    };
+    // The first request computes the page (a miss) and takes one of the client's six.
+    assert_eq!(get_as("192.0.2.1").await.0, 200);
+    let hits = "logam_edge_cache_hits_total";
+    let before = scrape(&server).await;
+
+    let mut answered = 0;
+    let mut refused = 0;
+    for _ in 0..12 {
+        let (status, retry_after, body) = get_as("192.0.2.1").await;
+        match status {
+            200 => answered += 1,
+            429 => {
+                assert!(retry_after, "a 429 from the cache names when to come back");
+                assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+                refused += 1;
+            }
+            other => panic!("{path} answered {other}"),
+        }
+    }
+    // Five left in the bucket; one more may have been refilled (one every ten seconds).
+    assert!((5..=6).contains(&answered), "{answered} answered of 12");
+    assert_eq!(answered + refused, 12);
+    // Another client behind the same proxy has its own bucket.
+    assert_eq!(get_as("192.0.2.2").await.0, 200);
+
+    let after = scrape(&server).await;
+    let grew = |name: &str| counted(&after, name) - counted(&before, name);
+    assert!(after.contains(hits), "no {hits} on /metrics:\n{after}");
+    assert_eq!(
+        grew(hits),
+        f64::from(answered + 1),
+        "every 200 after the first was a hit"
+    );
+    assert_eq!(
+        grew(ok),
+        f64::from(answered + 1),
+        "hits are counted under their route"
+    );
+    assert_eq!(
+        grew(limited),
+        f64::from(refused),
+        "refused hits are counted under their route"
+    );
+}

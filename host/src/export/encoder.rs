@@ -12,7 +12,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 
-use super::stream::DrainRule;
+use super::drain::DrainRule;
 use super::{ExportError, ExportSchema, Exporter};
 use crate::store::{Batch, DatasetState, Fresh};
 

@@ -4,14 +4,14 @@
 //! [`Exporter`], so the API serves them all the same way and never knows which kind it holds.
 
 mod csv;
+mod drain;
 mod encoder;
 mod json;
 mod stream;
 
+pub use drain::DrainRule;
 pub use json::{ObjectKeys, write_cell, write_row_object};
-pub use stream::{
-    DrainRule, Emitter, ExportBody, ExportHead, dataset as export_dataset, run as run_export,
-};
+pub use stream::{Emitter, ExportBody, ExportHead, dataset as export_dataset, run as run_export};
 
 use std::sync::Arc;
 

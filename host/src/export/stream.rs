@@ -17,43 +17,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use tokio::sync::{mpsc, oneshot};
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::drain::DrainRule;
 use super::encoder::Encoder;
 use super::{ExportError, ExportSchema, Exporter};
 use crate::store::{Batch, DatasetMeta, DatasetState, Fresh, RowRequest, Store, StoreError};
-
-/// The slowest an export may be drained (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DrainRule {
-    /// Before this, any rate is fine (a client may pause to show a save dialog).
-    pub grace: Duration,
-    /// The average rate an export must keep up after the grace period.
-    pub min_bytes_per_second: u64,
-}
-
-impl Default for DrainRule {
-    fn default() -> Self {
-        DrainRule {
-            grace: Duration::from_secs(10),
-            min_bytes_per_second: 64 * 1024,
-        }
-    }
-}
-
-impl DrainRule {
-    /// When an export that started at `started` must have handed over `bytes`.
-    pub(super) fn deadline(&self, started: Instant, bytes: u64) -> Instant {
-        let rate = self.min_bytes_per_second.max(1);
-        let needed = Duration::from_secs_f64(bytes as f64 / rate as f64);
-        started + needed.max(self.grace)
-    }
-}
 
 /// Rows per batch read from SQLite.
 const BATCH_ROWS: usize = 1024;

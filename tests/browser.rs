@@ -49,6 +49,11 @@ fn a_journalist_finds_filters_downloads_charts_switches_language_and_embeds() {
         "05-indicator",
         "06-indicator-en",
         "07-embedded",
+        "08-dark-dataset",
+        "09-phone-home",
+        "10-phone-dataset",
+        "11-phone-indicator",
+        "12-phone-sources",
     ] {
         let path = out.join(format!("{shot}.png"));
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

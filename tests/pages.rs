@@ -105,12 +105,17 @@ async fn a_dataset_page_filters_sorts_pages_and_offers_every_format() {
         html.contains("href=\"/sources#kemenperin-2022-08-30\""),
         "rows link to their source"
     );
-    for ext in ["csv", "json", "ndjson", "geojson", "xlsx", "md"] {
+    for ext in ["csv", "json", "ndjson", "xlsx", "md"] {
         assert!(
             html.contains(&format!("/api/datasets/klaster_knalpot/rows.{ext}?tahun=2010&amp;ukuran=nilai_produksi&amp;_sort_desc=nilai")),
             ".{ext} download with the filters missing"
         );
     }
+    // No coordinates, so no GeoJSON (issue 15, defect 4).
+    assert!(
+        !html.contains("rows.geojson"),
+        "GeoJSON offered without coordinates"
+    );
     assert!(
         !html.contains("rows.sdmx.csv"),
         "SDMX-CSV fits indicators only"
@@ -141,7 +146,28 @@ async fn a_dataset_page_filters_sorts_pages_and_offers_every_format() {
     assert_eq!(status, 400);
     assert!(html.contains("role=\"alert\"") && html.contains("warna"));
 
-    // A newly installed exporter is offered at once, without a restart.
+    // The office switching an exporter off and on changes the page at once, no restart.
+    let act = |action: &'static str| {
+        client()
+            .post(server.url(&format!("/admin/plugins/markdown/{action}")))
+            .bearer_auth(TOKEN)
+            .send()
+    };
+    assert_eq!(act("disable").await.unwrap().status(), 200);
+    let (_, html) = get_text(&server.url("/datasets/kontrak_pasokan")).await;
+    assert!(
+        !html.contains("/api/datasets/kontrak_pasokan/rows.md"),
+        "a disabled format"
+    );
+    assert_eq!(act("enable").await.unwrap().status(), 200);
+    let (_, html) = get_text(&server.url("/datasets/kontrak_pasokan")).await;
+    assert!(
+        html.contains("/api/datasets/kontrak_pasokan/rows.md"),
+        "enabled again"
+    );
+
+    // A newly installed exporter is asked whether it fits before it is offered: this one
+    // never finishes an export, so its link could only time out, and it is not offered.
     let response = client()
         .post(server.url("/admin/plugins"))
         .bearer_auth(TOKEN)
@@ -150,8 +176,13 @@ async fn a_dataset_page_filters_sorts_pages_and_offers_every_format() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    let (_, html) = get_text(&server.url("/datasets/kontrak_pasokan")).await;
-    assert!(html.contains("/api/datasets/kontrak_pasokan/rows.zoostuck"));
+    let (status, html) = get_text(&server.url("/datasets/kontrak_pasokan")).await;
+    assert_eq!(status, 200);
+    assert!(
+        !html.contains("rows.zoostuck"),
+        "a format whose downloads cannot finish"
+    );
+    assert!(html.contains("/api/datasets/kontrak_pasokan/rows.xlsx"));
 }
 
 #[tokio::test]
@@ -247,7 +278,7 @@ async fn an_indicator_page_has_its_definition_chart_figures_citations_and_embed(
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), (1440, 800));
+    assert_eq!((width, height), (1440, 840));
 
     // Parameters drive the page like the API.
     let (status, html) = get_text(
@@ -317,4 +348,368 @@ async fn the_plugins_page_lists_what_runs() {
     assert!(html.contains("bawaan") && html.contains("2.000 ms"));
     // Authors and licence come from the components' own metadata sections.
     assert!(html.contains("logam contributors") && html.contains("Apache-2.0"));
+}
+
+/// Issue 15, defect 1: an indicator query with no result (no source gives both 2014 and
+/// 2019 volumes) is a page, a chart and an embed that say so, never a 500.
+#[tokio::test]
+async fn defect_15_1_an_empty_indicator_result_is_a_page_that_says_so() {
+    let server = Server::seeded();
+    let query = "ukuran=volume_produksi&from-year=2014&to-year=2019";
+    let (status, api) =
+        support::get_json(&server.url(&format!("/api/indicators/cagr?{query}"))).await;
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["rows"].as_array().map(Vec::len), Some(0), "{api}");
+
+    let (status, html) = get_text(&server.url(&format!("/indicators/cagr?{query}"))).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("Tidak ada angka untuk parameter ini"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Tidak ada angka untuk digambar"),
+        "the chart says so too"
+    );
+    let (status, html) = get_text(&server.url(&format!("/indicators/cagr?{query}&lang=en"))).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("No figures for these parameters"), "{html}");
+
+    for (path, kind) in [
+        (format!("/indicators/cagr.svg?{query}"), "image/svg+xml"),
+        (format!("/indicators/cagr.png?{query}"), "image/png"),
+        (format!("/embed/indicators/cagr?{query}"), "text/html"),
+    ] {
+        let response = client().get(server.url(&path)).send().await.expect("GET");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert!(!response.bytes().await.expect("body").is_empty(), "{path}");
+    }
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+}
+
+/// Issue 15, defect 2: the form a browser sends has every field, blank or not; blank means
+/// the default, and the form shows the defaults and human names instead of API names.
+#[tokio::test]
+async fn defect_15_2_the_indicator_form_treats_blank_fields_as_defaults_and_shows_them() {
+    let server = Server::seeded();
+    let (status, defaults) = get_text(&server.url("/indicators/cagr")).await;
+    assert_eq!(status, 200);
+    let (status, blank) =
+        get_text(&server.url("/indicators/cagr?ukuran=&from-year=&to-year=&sumber=")).await;
+    assert_eq!(status, 200, "{blank}");
+    assert!(
+        blank.contains("14,13 %"),
+        "Kemenperin 2010 → 2020 with the defaults: {blank}"
+    );
+    let figures = |html: &str| {
+        html.split("<tbody>")
+            .nth(1)
+            .and_then(|t| t.split("</tbody>").next())
+            .map(str::to_string)
+    };
+    assert_eq!(
+        figures(&blank),
+        figures(&defaults),
+        "blank fields give the defaults"
+    );
+    assert!(
+        blank.contains("placeholder=\"2010\"") && blank.contains("placeholder=\"2020\""),
+        "defaults shown: {blank}"
+    );
+    assert!(blank.contains("bawaan: nilai_produksi"), "{blank}");
+    assert!(
+        !blank.contains("placeholder=\"from-year\""),
+        "API names are not placeholders"
+    );
+    // The API, which a program calls, still refuses a blank value, by name.
+    let (status, api) = support::get_json(&server.url("/api/indicators/cagr?from-year=")).await;
+    assert_eq!(status, 400, "{api}");
+    assert!(
+        api["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("from-year"),
+        "{api}"
+    );
+}
+
+/// Issue 15, defect 3: a page that cannot be answered is an HTML page in the reader's
+/// language with the same status; the API keeps its JSON errors.
+#[tokio::test]
+async fn defect_15_3_pages_answer_html_errors_in_their_language_and_the_api_keeps_json() {
+    let server = Server::seeded();
+    let browser = |path: &str| {
+        client()
+            .get(server.url(path))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+    };
+    for (path, status, words) in [
+        ("/datasets/tidak_ada", 404, "Halaman tidak ditemukan"),
+        ("/indicators/tidak-ada", 404, "Halaman tidak ditemukan"),
+        ("/datasets/tidak_ada?lang=en", 404, "Page not found"),
+        (
+            "/indicators/cagr?from-year=dua-ribu",
+            400,
+            "Permintaan ini tidak dapat dijawab",
+        ),
+        (
+            "/embed/indicators/tidak-ada",
+            404,
+            "Halaman tidak ditemukan",
+        ),
+        ("/halaman/yang/tidak/ada", 404, "Halaman tidak ditemukan"),
+    ] {
+        let response = browser(path).await.expect("GET");
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+        let html = response.text().await.expect("body");
+        assert!(html.contains(words), "{path}: {html}");
+        assert!(html.starts_with("<!DOCTYPE html>"), "{path}");
+    }
+    let html = browser("/indicators/cagr?from-year=dua-ribu")
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("from-year"),
+        "the error names the parameter: {html}"
+    );
+    assert!(
+        html.contains("href=\"/indicators/cagr\""),
+        "a way back with the defaults"
+    );
+
+    for path in ["/api/datasets/tidak_ada", "/api/tidak-ada"] {
+        let response = browser(path).await.expect("GET");
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let body: Value = response.json().await.expect("the API answers JSON");
+        assert!(body["error"]["code"].is_string(), "{path}: {body}");
+    }
+    // A program that does not ask for HTML gets JSON from an unknown address.
+    let (status, body) = support::get_json(&server.url("/tidak-ada")).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
+}
+
+/// Issue 15, defect 8: one rule for numbers on every page: Rupiah in full with Indonesian
+/// separators, measured numbers grouped, years as written, numbers right-aligned.
+#[tokio::test]
+async fn defect_15_8_numbers_read_the_same_on_every_page() {
+    let server = Server::seeded();
+    let (_, dataset) =
+        get_text(&server.url("/datasets/klaster_knalpot?tahun=2010&ukuran=nilai_produksi")).await;
+    assert!(dataset.contains("Rp37.000.000.000"), "{dataset}");
+    let (_, sources) = get_text(&server.url("/sources")).await;
+    assert!(sources.contains("Rp37.000.000.000"), "sources");
+    assert!(
+        !sources.contains("37000000000"),
+        "no raw numbers on /sources"
+    );
+    let sql = "select tahun, nilai, satuan from klaster_knalpot where ukuran = 'nilai_produksi' and tahun = 2010";
+    let url = format!(
+        "/sql?{}",
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("sql", sql)
+            .finish()
+    );
+    let (status, page) = get_text(&server.url(&url)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        !page.contains(">37000000000<"),
+        "no raw numbers on /sql: {page}"
+    );
+    assert!(
+        page.contains("<td class=\"num\">2010</td>"),
+        "years as written, right-aligned"
+    );
+    let (_, english) = get_text(&server.url("/sources?lang=en")).await;
+    assert!(english.contains("Rp37,000,000,000"), "English separators");
+}
+
+/// The `href`s of a page that download dataset rows.
+fn download_links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with("/api/datasets/") && href.contains("/rows."))
+        .map(unescape)
+        .collect()
+}
+
+/// Issue 15, defect 4: every download a page or the API offers works; an exporter is offered
+/// only for tables it fits (GeoJSON only where there are coordinates).
+#[tokio::test]
+async fn defect_15_4_every_advertised_download_link_works() {
+    let server = Server::seeded();
+    let (status, list) = support::get_json(&server.url("/api/datasets")).await;
+    assert_eq!(status, 200);
+    let datasets = list["datasets"].as_array().expect("datasets");
+    let mut checked = 0;
+    let mut geojson_offered = Vec::new();
+    for dataset in datasets {
+        let id = dataset["id"].as_str().expect("id");
+        let mut links: Vec<String> = dataset["links"]
+            .as_object()
+            .expect("links")
+            .iter()
+            .filter(|(name, _)| !["rows", "revisions", "self"].contains(&name.as_str()))
+            .filter_map(|(_, href)| href.as_str().map(str::to_string))
+            .collect();
+        let (_, one) = support::get_json(&server.url(&format!("/api/datasets/{id}"))).await;
+        assert_eq!(
+            one["links"], dataset["links"],
+            "{id}: the list and the dataset agree"
+        );
+        let (status, page) = get_text(&server.url(&format!("/datasets/{id}"))).await;
+        assert_eq!(status, 200, "{id}");
+        links.extend(download_links(&page));
+        for link in &links {
+            let response = client().get(server.url(link)).send().await.expect("GET");
+            let status = response.status().as_u16();
+            let body = response.bytes().await.expect("body");
+            assert_eq!(status, 200, "{link}: {}", String::from_utf8_lossy(&body));
+            checked += 1;
+        }
+        if links.iter().any(|l| l.contains("rows.geojson")) {
+            geojson_offered.push(id.to_string());
+        }
+    }
+    assert!(checked > 50, "only {checked} links checked");
+    assert_eq!(
+        geojson_offered,
+        ["wilayah"],
+        "GeoJSON exactly where there are coordinates"
+    );
+    // The probe is not a call: the plugins' statistics count only downloads.
+    let (_, plugins) = support::get_json(&server.url("/api/plugins")).await;
+    let geojson = plugins["plugins"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["id"] == "geojson"))
+        .cloned()
+        .expect("the geojson plugin");
+    assert!(!server.log().contains("panicked"));
+    // Every dataset was probed, but only wilayah's two GeoJSON links were downloaded (the
+    // second may come from the edge cache).
+    let calls = geojson["calls"].as_u64().expect("calls");
+    assert!((1..=2).contains(&calls), "{calls} calls: {geojson}");
+    assert!(
+        datasets.len() > 5,
+        "the probe ran for {} datasets",
+        datasets.len()
+    );
+}
+
+/// The texts of an SVG document's `<text>` elements.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).expect("the chart is XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| n.text().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Issue 15, defect 9: the legend names sources, equal figures stay visible, the source line
+/// names only the sources the figures come from, and a single bar says what it is.
+#[tokio::test]
+async fn defect_15_9_charts_name_their_sources_and_hide_no_figure() {
+    let server = Server::seeded();
+    let (_, api) = support::get_json(&server.url("/api/indicators/workers-per-unit")).await;
+    let cited: Vec<String> = api["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["sumber_id"].as_str().map(str::to_string))
+        .collect();
+    let (status, svg) = get_text(&server.url("/indicators/workers-per-unit.svg")).await;
+    assert_eq!(status, 200);
+    let texts = svg_texts(&svg);
+    for slug in &cited {
+        assert!(
+            !texts.contains(slug),
+            "the legend shows the slug {slug}: {texts:?}"
+        );
+    }
+    assert!(texts.iter().any(|t| t == "Republika"), "{texts:?}");
+    // purbalinggakab.go.id published two of them: told apart by year.
+    assert!(
+        texts.iter().any(|t| t == "purbalinggakab.go.id 2019"),
+        "{texts:?}"
+    );
+    // 2019: purbalinggakab.go.id and Republika print the same figure; both markers show.
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let mut places: Vec<(String, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .map(|n| {
+            (
+                n.attribute("cx").unwrap().into(),
+                n.attribute("cy").unwrap().into(),
+            )
+        })
+        .collect();
+    let markers = places.len();
+    places.sort();
+    places.dedup();
+    assert_eq!(places.len(), markers, "two markers at one place");
+    // The klaster's other sources (sampaijauh.com, tempo.co, purwokertokita.com) give none
+    // of these figures and are not named.
+    let source_line = texts
+        .iter()
+        .find(|t| t.starts_with("Sumber:"))
+        .expect("a source line");
+    for uncited in [
+        "sampaijauh.com",
+        "tempo.co",
+        "purwokertokita.com",
+        "Pemkab,",
+    ] {
+        assert!(!source_line.contains(uncited), "{uncited} in {source_line}");
+    }
+    for publisher in [
+        "Kemenperin (Ditjen IKMA)",
+        "purbalinggakab.go.id",
+        "Republika",
+    ] {
+        assert!(
+            source_line.contains(publisher),
+            "{publisher} missing: {source_line}"
+        );
+    }
+    let (_, page) = get_text(&server.url("/indicators/workers-per-unit")).await;
+    assert!(
+        !page.contains("sampaijauh.com"),
+        "the page's citation names the same sources"
+    );
+
+    // CAGR is one figure: its bar carries its value, its source and its period.
+    let (_, svg) = get_text(&server.url("/indicators/cagr.svg")).await;
+    let texts = svg_texts(&svg);
+    assert!(texts.iter().any(|t| t == "14,13 %"), "{texts:?}");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Kemenperin") && t.contains("2010–2020")),
+        "{texts:?}"
+    );
+    // On a phone the page shows a chart drawn for its width (checked in a browser by
+    // tests/browser.rs); both are on the page, with distinct ids.
+    assert!(page.contains("chart-title-wide") && page.contains("chart-title-narrow"));
 }

@@ -16,7 +16,7 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::http::{ApiError, AppState, edge_cache, metrics, ratelimit};
+use crate::http::{ApiError, AppState, ErrorForPage, Lang, edge_cache, metrics, ratelimit};
 use crate::{api, web};
 
 /// How long an open request may take before it is answered 504.
@@ -104,11 +104,25 @@ pub fn app(state: AppState) -> Router {
         )
 }
 
-async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!(
+/// Nothing at this address: a page for a browser outside `/api`, JSON for everyone else.
+async fn not_found(lang: Lang, uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let error = ApiError::not_found(format!(
         "nothing at {}",
         uri.path().chars().take(200).collect::<String>()
-    ))
+    ));
+    let wants_page = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page && !uri.path().starts_with("/api") {
+        let words = ErrorForPage {
+            code: error.code,
+            message: error.message.clone(),
+            hint: error.hint.clone(),
+        };
+        return web::error::page(lang, error.status, &words, uri.path(), None);
+    }
+    error.into_response()
 }
 
 /// RFC 9110 wants `Allow` on a 405; the route's methods come from the OpenAPI route list.

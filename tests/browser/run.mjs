@@ -1,6 +1,7 @@
 // A journalist's path through logam in a real browser (Debian's Chromium, driven by
 // playwright-core): home → dataset → filter → next page → CSV download → indicator chart →
-// English → embed snippet. Screenshots of each page go to OUT_DIR.
+// English → embed snippet → an error page → print → dark mode → a phone's width. Screenshots
+// of each page go to OUT_DIR.
 //
 //   node run.mjs BASE_URL OUT_DIR
 //
@@ -86,11 +87,11 @@ try {
   await page.goto(base + '/');
   await page.locator('a[href="/indicators/workers-per-unit"]').click();
   await page.waitForURL('**/indicators/workers-per-unit');
-  const chart = page.locator('figure svg');
+  const chart = page.locator('figure .chart-wide svg');
   check(await chart.isVisible(), 'no chart');
   const box = await chart.boundingBox();
   check(box && box.width > 300 && box.height > 150, `chart too small: ${JSON.stringify(box)}`);
-  check((await page.locator('figure svg circle').count()) === 5, 'not one point per observation');
+  check((await page.locator('figure .chart-wide svg circle').count()) === 5, 'not one point per observation');
   await shot('05-indicator');
 
   step = 'switch language';
@@ -106,9 +107,76 @@ try {
   const host = await context.newPage();
   await host.setContent(`<!doctype html><html><body><h1>A newsroom story</h1>${snippet}</body></html>`);
   const frame = host.frameLocator('iframe');
-  await frame.locator('svg').waitFor({ timeout: 10000 });
-  check((await frame.locator('svg circle').count()) === 5, 'the embedded chart has no points');
+  await frame.locator('.chart-wide svg').waitFor({ timeout: 10000 });
+  check((await frame.locator('.chart-wide svg circle').count()) === 5, 'the embedded chart has no points');
   await host.screenshot({ path: join(out, '07-embedded.png'), fullPage: true });
+
+  step = 'a page that does not exist';
+  const missing = await page.goto(base + '/datasets/tidak_ada');
+  check(missing.status() === 404, `status ${missing.status()}`);
+  check(await page.locator('h1', { hasText: 'Halaman tidak ditemukan' }).isVisible(), 'no Indonesian error page');
+  check(await page.locator('a[href="/"]').first().isVisible(), 'no way back');
+
+  step = 'print';
+  await page.goto(base + '/indicators/rupiah-per-unit');
+  await page.emulateMedia({ media: 'print' });
+  check(!(await page.locator('nav').isVisible()), 'the navigation is printed');
+  check(await page.locator('figure .chart-wide svg').isVisible(), 'the chart is not printed');
+  await page.emulateMedia({ media: 'screen' });
+
+  step = 'dark mode';
+  const dark = await browser.newContext({ locale: 'id-ID', colorScheme: 'dark', viewport: { width: 1200, height: 900 } });
+  const darkPage = await dark.newPage();
+  await darkPage.goto(base + '/datasets/klaster_knalpot');
+  const [r, g, b] = (await darkPage.evaluate(() => getComputedStyle(document.body).backgroundColor))
+    .match(/\d+/g).map(Number);
+  check(r + g + b < 150, `the page stays light in dark mode (rgb ${r}, ${g}, ${b})`);
+  await darkPage.screenshot({ path: join(out, '08-dark-dataset.png'), fullPage: true });
+  await dark.close();
+
+  step = 'phone width';
+  const phone = await browser.newContext({
+    locale: 'id-ID', viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  });
+  const phonePage = await phone.newPage();
+  phonePage.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+  for (const [name, path] of [
+    ['09-phone-home', '/'],
+    ['10-phone-dataset', '/datasets/klaster_knalpot'],
+    ['11-phone-indicator', '/indicators/rupiah-per-unit'],
+    ['12-phone-sources', '/sources'],
+  ]) {
+    step = `phone width ${path}`;
+    await phonePage.goto(base + path);
+    const wider = await phonePage.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(wider <= 1, `the page is ${wider}px wider than the phone`);
+    // A table wider than the phone scrolls inside itself: scrolled to its end, its last
+    // column is whole on the screen, and no cell's text is cut.
+    const cut = await phonePage.evaluate(() => {
+      const problems = [];
+      for (const table of document.querySelectorAll('table')) {
+        table.scrollLeft = table.scrollWidth;
+        for (const cell of table.querySelectorAll('tr:first-child > *:last-child, tbody tr:last-child > *:last-child')) {
+          const box = cell.getBoundingClientRect();
+          if (box.right > window.innerWidth + 1) problems.push(`last column ends at ${Math.round(box.right)}px`);
+        }
+        for (const cell of table.querySelectorAll('td')) {
+          if (cell.scrollWidth > cell.clientWidth + 1) problems.push(`cell "${cell.innerText.slice(0, 20)}" is cut`);
+        }
+        table.scrollLeft = 0;
+      }
+      return problems;
+    });
+    check(cut.length === 0, cut.slice(0, 5).join('; '));
+    // A chart's text is drawn at 12 units; shown at the phone's width it must stay >= 10 px.
+    const charts = await phonePage.evaluate(() => [...document.querySelectorAll('svg[viewBox]')]
+      .filter((svg) => svg.getBoundingClientRect().width > 0)
+      .map((svg) => 12 * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width));
+    check(charts.every((px) => px >= 10), `chart text shown at ${charts.map((px) => px.toFixed(1))} px`);
+    if (path.startsWith('/indicators/')) check(charts.length === 1, `${charts.length} charts visible`);
+    await phonePage.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+  }
+  await phone.close();
 
   step = 'done';
   check(problems.length === 0, problems.join('; '));

@@ -10,23 +10,31 @@ use super::params::{Conditional, DatasetPath};
 use super::schema;
 use crate::export::FormatInfo;
 use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
-use crate::http::download::all_formats;
+use crate::http::download::{all_formats, formats_for_dataset};
 use crate::http::{ApiError, AppState, PathParams};
-use crate::store::{DatasetMeta, DatasetState};
+use crate::store::{DatasetMeta, DatasetState, StoreError};
 
-/// The formats that export dataset rows now (native and installed exporters), and a
-/// fingerprint of them for the ETag: installing an exporter changes the links.
-fn dataset_formats(app: &AppState, path: &str) -> (Vec<FormatInfo>, String) {
-    let formats: Vec<FormatInfo> = all_formats(&app.plugins)
-        .into_iter()
-        .filter(|f| f.datasets)
-        .collect();
-    let fingerprint = formats
+/// The key of a dataset answer: its path and a fingerprint of the formats that export dataset
+/// rows now (native and installed exporters), so installing or upgrading an exporter changes the ETag.
+/// Each dataset's links keep only the formats that fit its columns (`formats_for_dataset`),
+/// which depends on the same plugins and on the dataset's schema version, also in the key.
+fn keyed_path(app: &AppState, path: &str) -> String {
+    let exporters = app.plugins.exporters();
+    let fingerprint = all_formats(&app.plugins)
         .iter()
-        .map(|f| f.extension.as_str())
+        .filter(|f| f.datasets)
+        .map(|f| {
+            // An upgraded exporter may fit other tables: its component is part of the key.
+            let component = exporters
+                .iter()
+                .find(|p| Some(&p.id) == f.plugin.as_ref())
+                .map(|p| p.sha256.get(..12).unwrap_or(&p.sha256))
+                .unwrap_or("native");
+            format!("{}@{component}", f.extension)
+        })
         .collect::<Vec<_>>()
         .join(",");
-    (formats, format!("{path}|{fingerprint}"))
+    format!("{path}|{fingerprint}")
 }
 
 fn links(meta: &DatasetMeta, formats: &[FormatInfo]) -> schema::Links {
@@ -74,7 +82,7 @@ pub async fn list(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let (formats, path) = dataset_formats(&app, uri.path());
+    let path = keyed_path(&app, uri.path());
     let key = request_key(&path, uri.query());
     let known = client_state(&headers, &key);
     let outcome = app
@@ -94,8 +102,17 @@ pub async fn list(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some(datasets)) => {
+            let plugins = app.plugins.clone();
+            let summaries = tokio::task::spawn_blocking(move || {
+                datasets
+                    .iter()
+                    .map(|d| summary(d, &formats_for_dataset(&plugins, d)))
+                    .collect()
+            })
+            .await
+            .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
             let body = schema::DatasetList {
-                datasets: datasets.iter().map(|d| summary(d, &formats)).collect(),
+                datasets: summaries,
             };
             Ok(with_cache_headers(Json(body).into_response(), state, &key))
         }
@@ -119,7 +136,7 @@ pub async fn show(
     headers: HeaderMap,
     uri: Uri,
 ) -> Result<Response, ApiError> {
-    let (formats, path) = dataset_formats(&app, uri.path());
+    let path = keyed_path(&app, uri.path());
     let key = request_key(&path, uri.query());
     let known = client_state(&headers, &key);
     let outcome = app
@@ -137,6 +154,13 @@ pub async fn show(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some((meta, sources))) => {
+            let plugins = app.plugins.clone();
+            let (meta, formats) = tokio::task::spawn_blocking(move || {
+                let formats = formats_for_dataset(&plugins, &meta);
+                (meta, formats)
+            })
+            .await
+            .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
             let links = links(&meta, &formats);
             let body = schema::Dataset {
                 links,

@@ -9,8 +9,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 
 use super::ApiError;
-use crate::export::{FormatInfo, native_formats};
+use crate::export::{ExportSchema, FormatInfo, native_formats};
 use crate::plugins::{Plugin, PluginHost};
+use crate::store::{DatasetMeta, ReadPlan, RowRequest};
 
 /// What a download is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,26 @@ pub fn all_formats(plugins: &PluginHost) -> Vec<FormatInfo> {
             .filter_map(|p| plugin_format_info(p)),
     );
     formats
+}
+
+/// The formats that can export a dataset table of `schema`'s columns: every native one, and
+/// each enabled exporter that fits datasets and does not refuse these columns (GeoJSON is
+/// offered only where there are coordinates). Blocking (see `PluginHost::exporter_fits`).
+pub fn dataset_formats(plugins: &PluginHost, schema: &ExportSchema) -> Vec<FormatInfo> {
+    let mut formats = native_formats();
+    formats.extend(plugins.exporters().iter().filter_map(|plugin| {
+        let info = plugin_format_info(plugin)?;
+        (info.datasets && plugins.exporter_fits(plugin, schema)).then_some(info)
+    }));
+    formats
+}
+
+/// [`dataset_formats`] for a dataset's full table (every column), as its links offer it.
+pub fn formats_for_dataset(plugins: &PluginHost, meta: &DatasetMeta) -> Vec<FormatInfo> {
+    match ReadPlan::new(Arc::new(meta.clone()), &RowRequest::default()) {
+        Ok(plan) => dataset_formats(plugins, &ExportSchema::for_plan(&plan)),
+        Err(_) => native_formats(),
+    }
 }
 
 /// The format served for `.{extension}` on `target`, or a 404 naming it (a disabled plugin's,

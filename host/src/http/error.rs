@@ -174,6 +174,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// An error's words, kept on its JSON response so a page can show the same error as HTML
+/// (`web::error`) without parsing the body back.
+#[derive(Debug, Clone)]
+pub struct ErrorForPage {
+    pub code: &'static str,
+    pub message: String,
+    pub hint: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
@@ -184,6 +193,12 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        // The pages' error middleware renders the same error as HTML from this copy.
+        response.extensions_mut().insert(ErrorForPage {
+            code: self.code,
+            message: self.message.clone(),
+            hint: self.hint.clone(),
+        });
         let retry = self.retry_after.or(match self.status {
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => Some(1),
             _ => None,

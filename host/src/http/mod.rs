@@ -22,7 +22,7 @@ mod state;
 pub use admission::{ExportLimiter, ExportPermit, SqlLimiter, SqlPermit};
 pub use download::all_formats;
 pub use edge_cache::{EdgeCache, EdgeCacheConfig};
-pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use error::{ApiError, ErrorBody, ErrorDetail, ErrorForPage};
 pub use extract::{ClientAddr, Lang, PathParams, TrustedProxies};
 pub use ratelimit::RateLimiter;
 pub use state::{AppState, Services};

@@ -7,12 +7,9 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::Lang;
 
-/// The page's stylesheet: one small file of our own, inlined so a page is one request.
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:70rem;margin:1rem auto;padding:0 1rem}\
-table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .4rem;text-align:left}\
-td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;color:#444}\
-figure{margin:0}svg{max-width:100%;height:auto}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5rem}\
-textarea{width:100%;font-family:monospace}.error{border-left:4px solid #b00;padding:.5rem}";
+/// The pages' one stylesheet (`style.css`), inlined so a page is one request and needs no
+/// other host.
+const STYLE: &str = include_str!("style.css");
 
 /// The same page in the other language: this path and query string with `lang` switched.
 fn other_language(lang: Lang, path: &str, query: Option<&str>) -> String {

@@ -121,6 +121,11 @@ impl PluginHost {
 }
 
 impl WasmExporter {
+    /// Keeps this export out of the plugin's call statistics (the host's own fit probe).
+    pub(super) fn leave_out_of_statistics(&mut self) {
+        self.recorded = true;
+    }
+
     /// Most linear memory the plugin has held so far.
     pub fn peak_memory_bytes(&self) -> usize {
         self.store.data().memory.peak

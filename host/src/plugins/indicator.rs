@@ -434,7 +434,10 @@ impl PluginHost {
 
 impl PluginHost {
     /// The publisher, licence and sources of an indicator's result: the catalog's publisher
-    /// and licence, and every source its inputs' rows cite.
+    /// and licence, and the sources its figures come from. When the result names its
+    /// sources (a column named like an input's source column, such as `sumber_id`), those
+    /// are the ones cited, so five figures from four sources cite four, not every source
+    /// of the inputs; otherwise every source the inputs' rows cite.
     pub fn describe_result(
         &self,
         result: &IndicatorResult,
@@ -450,16 +453,41 @@ impl PluginHost {
             table.licence = session
                 .setting("licence")?
                 .unwrap_or_else(|| "CC-BY-4.0".into());
+            let mut source_columns = Vec::new();
             for dataset in &inputs {
                 let meta = session.dataset(dataset)?;
+                source_columns.extend(meta.source_column.clone());
                 for source in crate::export::table_description(session, &meta)?.sources {
                     if !table.sources.iter().any(|s| s.id == source.id) {
                         table.sources.push(source);
                     }
                 }
             }
+            if let Some(cited) = cited_sources(result, &source_columns) {
+                table.sources.retain(|source| cited.contains(&source.id));
+            }
             Ok(())
         })?;
         Ok(table)
     }
+}
+
+/// The source ids a result's rows name, when it has a column named like one of its inputs'
+/// source columns; `None` when it has none (then it cannot say which sources it used).
+fn cited_sources(
+    result: &IndicatorResult,
+    source_columns: &[String],
+) -> Option<std::collections::BTreeSet<String>> {
+    let column = result
+        .columns
+        .iter()
+        .position(|c| source_columns.contains(&c.name))?;
+    Some(
+        (0..result.batch.len())
+            .filter_map(|row| match result.batch.cell(column, row) {
+                crate::store::Cell::Text(id) => Some(id.to_string()),
+                _ => None,
+            })
+            .collect(),
+    )
 }

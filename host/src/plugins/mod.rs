@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod exporter;
 mod fault;
+mod fit;
 mod indicator;
 mod install;
 mod manifest;
@@ -45,7 +46,7 @@ pub use compiler::{CompileBudget, Compiler, run_worker as run_compile_worker};
 pub use error::PluginError;
 pub use exporter::WasmExporter;
 pub use indicator::{IndicatorOutcome, IndicatorResult, ResultColumn};
-pub use manifest::{ExporterManifest, IndicatorManifest};
+pub use manifest::{ExporterManifest, IndicatorManifest, Value as ParameterValue};
 pub use metadata::Metadata;
 pub use precheck::CodeLimits;
 pub use registry::{Plugin, Registry, Source, StatsSnapshot};
@@ -97,6 +98,8 @@ pub struct PluginHost {
     /// Counts registry snapshots: every install, upgrade, rollback, enable and disable
     /// changes it, so the edge cache never serves an answer a plugin computed before.
     generation: std::sync::atomic::AtomicU64,
+    /// Which exporters fit which tables (see `fit.rs`).
+    fits: fit::FitMemo,
 }
 
 impl PluginHost {
@@ -120,6 +123,7 @@ impl PluginHost {
             results: indicator::ResultCache::default(),
             submission_quota: config.submission_quota,
             generation: std::sync::atomic::AtomicU64::new(0),
+            fits: fit::FitMemo::default(),
         };
         for (name, bytes) in BUNDLED {
             let plugin = host.prepare(name, bytes, Source::Bundled, None, None)?;

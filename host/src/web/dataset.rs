@@ -2,16 +2,19 @@
 //! parameters as the API (filters, sort, paging, facets, search), the source of each row, and
 //! a download link for every format installed now.
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use super::format::plain;
-use super::format::{date, integer, number};
+use super::format::{cell, date, number, plain, row_unit};
 use super::{Lang, layout};
+use crate::export::ExportSchema;
+use crate::http::download::dataset_formats;
 use crate::http::params::{Mode, parse};
-use crate::http::{ApiError, AppState, PathParams, all_formats};
-use crate::store::{Cell, ColumnMeta, ColumnType, DatasetMeta, Page, StoreError};
+use crate::http::{ApiError, AppState, PathParams};
+use crate::store::{ColumnMeta, DatasetMeta, Page, ReadPlan, RowRequest, StoreError};
 
 /// The query without `lang` and without empty fields (the filter form sends every field;
 /// an empty one means "no filter" to a reader, not "equals the empty string").
@@ -60,22 +63,6 @@ fn link(
     }
 }
 
-fn cell(c: Cell<'_>, column: &ColumnMeta, lang: Lang) -> String {
-    match c {
-        Cell::Null => String::new(),
-        Cell::Integer(i) if column.unit.as_deref().is_some_and(|u| u != "tahun") => {
-            integer(i, lang)
-        }
-        Cell::Integer(i) => i.to_string(),
-        Cell::Real(r) => number(r, 6, lang),
-        Cell::Text(t) if column.column_type == ColumnType::Date => date(t, lang),
-        Cell::Text(t) => t.to_string(),
-        Cell::Boolean(b) => lang
-            .pick(if b { "ya" } else { "tidak" }, if b { "yes" } else { "no" })
-            .into(),
-    }
-}
-
 pub async fn page(
     lang: Lang,
     State(app): State<AppState>,
@@ -117,10 +104,18 @@ pub async fn page(
         }
         Err(e) => (None, Some(e)),
     };
-    let formats: Vec<_> = all_formats(&app.plugins)
-        .into_iter()
-        .filter(|f| f.datasets)
-        .collect();
+    // The formats that fit the columns the download would hold (the page's `_col` selection,
+    // or every column): no link that would answer 422.
+    let schema = match &page {
+        Some(page) => ExportSchema::for_plan(&page.plan),
+        None => ReadPlan::new(Arc::new(meta.clone()), &RowRequest::default())
+            .map(|plan| ExportSchema::for_plan(&plan))
+            .map_err(StoreError::from)?,
+    };
+    let plugins = app.plugins.clone();
+    let formats = tokio::task::spawn_blocking(move || dataset_formats(&plugins, &schema))
+        .await
+        .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
     // Exports take the filters and sort, not paging or facets.
     let export_qs = encode(
         &pairs
@@ -241,14 +236,15 @@ fn render(
                     } }
                     tbody {
                         @for row in 0..page.batch.len() {
-                            tr { @for (k, c) in columns.iter().enumerate() {
-                                @let value = page.batch.cell(positions[k], row);
-                                @let numeric = matches!(c.column_type, ColumnType::Integer | ColumnType::Real);
-                                td class=[numeric.then_some("num")] {
+                            tr { @for (c, &position) in columns.iter().zip(&positions) {
+                                @let value = page.batch.cell(position, row);
+                                @let unit = row_unit(c, &columns, &positions, &page.batch, row);
+                                @let shown = cell(value, c.column_type, unit.as_deref(), lang);
+                                td class=[shown.numeric.then_some("num")] {
                                     @if source_column.as_deref() == Some(c.name.as_str()) && !plain(value).is_empty() {
                                         a href=(format!("/sources{}#{}", if lang == Lang::En { "?lang=en" } else { "" }, plain(value))) { (plain(value)) }
                                     } @else {
-                                        (cell(value, c, lang))
+                                        (shown.text)
                                     }
                                 }
                             } }

@@ -13,19 +13,32 @@ use maud::{Markup, PreEscaped, html};
 use serde_json::json;
 
 use super::chart::{self, Chart, Point};
-use super::format::{by_unit, date};
+use super::format::{cell, date};
 use super::{Lang, layout, public_base};
-use crate::export::{ColumnRole, TableDescription};
+use crate::export::{Citation, ColumnRole, TableDescription};
 use crate::http::{ApiError, AppState, PathParams, all_formats};
 use crate::plugins::{IndicatorOutcome, IndicatorResult};
-use crate::store::{Cell, ColumnType, StoreError};
+use crate::store::{Cell, StoreError};
 
-/// The request's indicator parameters (everything but `lang`).
+/// The request's indicator parameters (everything but `lang`). A blank field means "the
+/// default" to a reader filling in the form (a browser sends every field, blank or not), so
+/// blank values are dropped here; the API, which a program calls, keeps them and refuses them.
 fn parameters(query: Option<&str>) -> Vec<(String, String)> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .into_owned()
-        .filter(|(k, _)| k != "lang")
+        .filter(|(k, v)| k != "lang" && !v.trim().is_empty())
         .collect()
+}
+
+/// A parameter's default as the form shows it ("2010", "nilai_produksi").
+fn default_text(default: &crate::plugins::ParameterValue) -> String {
+    use crate::plugins::ParameterValue as V;
+    match default {
+        V::Integer(i) => i.to_string(),
+        V::Real(r) => r.to_string(),
+        V::Text(t) => t.clone(),
+        V::Boolean(b) => b.to_string(),
+    }
 }
 
 fn query_string(params: &[(String, String)]) -> String {
@@ -54,22 +67,6 @@ async fn compute(
     .map_err(ApiError::from)
 }
 
-fn cell_text(cell: Cell<'_>, column_type: ColumnType, unit: Option<&str>, lang: Lang) -> String {
-    match cell {
-        Cell::Null => String::new(),
-        Cell::Integer(i) if unit.is_some() && unit != Some("tahun") => {
-            by_unit(i as f64, unit, lang)
-        }
-        Cell::Integer(i) => i.to_string(),
-        Cell::Real(r) => by_unit(r, unit, lang),
-        Cell::Text(t) if column_type == ColumnType::Date => date(t, lang),
-        Cell::Text(t) => t.to_string(),
-        Cell::Boolean(b) => lang
-            .pick(if b { "ya" } else { "tidak" }, if b { "yes" } else { "no" })
-            .into(),
-    }
-}
-
 /// "Sumber: Radar Banyumas, Kemenperin, diolah logam (revisi 5)."
 fn source_line(table: &TableDescription, lang: Lang) -> String {
     let mut publishers: Vec<&str> = Vec::new();
@@ -93,6 +90,57 @@ fn source_line(table: &TableDescription, lang: Lang) -> String {
     )
 }
 
+/// A result's period, when it has one: dimensions `tahun_awal` and `tahun_akhir` (a growth
+/// rate between two years), shown as "2010–2020" instead of as two categories.
+fn period_columns(result: &IndicatorResult) -> Option<(usize, usize)> {
+    let position = |name: &str| {
+        result
+            .columns
+            .iter()
+            .position(|c| c.name == name && c.role == ColumnRole::Dimension)
+    };
+    Some((position("tahun_awal")?, position("tahun_akhir")?))
+}
+
+/// How a chart names each source its figures cite: the publisher ("Radar Banyumas"), and
+/// where two cited sources share a publisher, the publisher with the source's date, then
+/// with its id, so a legend never shows a slug unless nothing else tells two apart.
+fn source_names(sources: &[Citation]) -> std::collections::HashMap<String, String> {
+    let publisher = |s: &Citation| {
+        if s.publisher.is_empty() {
+            s.id.clone()
+        } else {
+            s.publisher.clone()
+        }
+    };
+    let dated = |s: &Citation| match &s.date {
+        Some(date) if !date.is_empty() => {
+            format!("{} {}", publisher(s), date.get(..4).unwrap_or(date))
+        }
+        _ => publisher(s),
+    };
+    let unique = |name: &dyn Fn(&Citation) -> String, s: &Citation| {
+        sources
+            .iter()
+            .filter(|other| name(other) == name(s))
+            .count()
+            == 1
+    };
+    sources
+        .iter()
+        .map(|s| {
+            let name = if unique(&publisher, s) {
+                publisher(s)
+            } else if unique(&dated, s) {
+                dated(s)
+            } else {
+                format!("{} ({})", publisher(s), s.id)
+            };
+            (s.id.clone(), name)
+        })
+        .collect()
+}
+
 /// The chart of a result: a line per series over `tahun` when the result has that
 /// dimension, bars otherwise. The series are the other dimensions (often the source).
 fn chart_of(result: &IndicatorResult, table: &TableDescription, lang: Lang) -> Chart {
@@ -111,12 +159,36 @@ fn chart_of(result: &IndicatorResult, table: &TableDescription, lang: Lang) -> C
         let first = format!("{:?}", batch.cell(i, 0));
         (1..batch.len()).any(|r| format!("{:?}", batch.cell(i, r)) != first)
     };
-    let dimensions: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .filter(|(i, c)| c.role == ColumnRole::Dimension && Some(*i) != year && varies(*i))
+    let names = source_names(&table.sources);
+    let source_name = |cell: Cell<'_>| match cell {
+        Cell::Text(id) => names.get(id).cloned(),
+        _ => None,
+    };
+    let period = period_columns(result);
+    let candidates = || {
+        columns.iter().enumerate().filter(|(i, c)| {
+            c.role == ColumnRole::Dimension
+                && Some(*i) != year
+                && !period.is_some_and(|(from, to)| *i == from || *i == to)
+        })
+    };
+    let mut dimensions: Vec<usize> = candidates()
+        .filter(|(i, _)| varies(*i))
         .map(|(i, _)| i)
         .collect();
+    // One figure (or figures that differ in nothing but the measure) still needs a label:
+    // then it is named by its source, or by every dimension it has.
+    if dimensions.is_empty() && year.is_none() {
+        let sourced: Vec<usize> = candidates()
+            .filter(|(i, _)| (0..batch.len()).any(|r| source_name(batch.cell(*i, r)).is_some()))
+            .map(|(i, _)| i)
+            .collect();
+        dimensions = if sourced.is_empty() {
+            candidates().map(|(i, _)| i).collect()
+        } else {
+            sourced
+        };
+    }
     let mut points = Vec::new();
     for row in 0..batch.len() {
         let value = match batch.cell(measure, row) {
@@ -125,17 +197,25 @@ fn chart_of(result: &IndicatorResult, table: &TableDescription, lang: Lang) -> C
             _ => continue,
         };
         let label_of = |i: usize| match batch.cell(i, row) {
-            Cell::Text(t) => t.to_string(),
+            cell @ Cell::Text(t) => source_name(cell).unwrap_or_else(|| t.to_string()),
             Cell::Integer(v) => v.to_string(),
             Cell::Real(v) => v.to_string(),
             Cell::Boolean(b) => b.to_string(),
             Cell::Null => "–".into(),
         };
-        let series = dimensions
+        let mut series = dimensions
             .iter()
             .map(|&i| label_of(i))
             .collect::<Vec<_>>()
             .join(" · ");
+        if let Some((from, to)) = period {
+            let span = format!("{}–{}", label_of(from), label_of(to));
+            series = if series.is_empty() {
+                span
+            } else {
+                format!("{series}, {span}")
+            };
+        }
         let year_value = year.and_then(|y| match batch.cell(y, row) {
             Cell::Integer(v) => Some(v as f64),
             _ => None,
@@ -170,6 +250,16 @@ fn chart_of(result: &IndicatorResult, table: &TableDescription, lang: Lang) -> C
         unit: unit.or_else(|| columns.get(measure).and_then(|c| c.unit.clone())),
         source_line: source_line(table, lang),
         points,
+    }
+}
+
+/// The chart drawn twice, wide and for a phone, with the rule that shows the one that fits
+/// the screen (or the embedding iframe).
+fn both_sizes(drawn: &Chart, lang: Lang) -> Markup {
+    html! {
+        style { (PreEscaped(chart::SIZE_RULES)) }
+        div class="chart-wide" { (PreEscaped(chart::svg_sized(drawn, lang, chart::WIDE))) }
+        div class="chart-narrow" { (PreEscaped(chart::svg_sized(drawn, lang, chart::NARROW))) }
     }
 }
 
@@ -230,7 +320,7 @@ pub async fn page(
         return Err(ApiError::not_found(format!("no indicator {id}")));
     };
     let t = |b: &crate::store::Bilingual| lang.pick(&b.id, &b.en).to_string();
-    let chart = chart::svg(&chart_of(&result, &table, lang), lang);
+    let chart = both_sizes(&chart_of(&result, &table, lang), lang);
     let qs = query_string(&params);
     let with_lang = |path: String| -> String {
         let mut pairs = params.clone();
@@ -251,9 +341,9 @@ pub async fn page(
     let page_url = format!("{base}/api/indicators/{id}?{}", query_string(&cited));
     let embed_url = format!("{base}{}", with_lang(format!("/embed/indicators/{id}")));
     let snippet = format!(
-        "<iframe src=\"{embed_url}\" width=\"{w}\" height=\"{h}\" style=\"border:0\" title=\"{title}\" loading=\"lazy\"></iframe>",
-        w = chart::WIDTH + 20.0,
-        h = chart::HEIGHT + 20.0,
+        "<iframe src=\"{embed_url}\" width=\"{w}\" height=\"{h}\" style=\"border:0;max-width:100%\" title=\"{title}\" loading=\"lazy\"></iframe>",
+        w = chart::WIDE.width + 20.0,
+        h = chart::WIDE.height.max(chart::NARROW.height) + 40.0,
         title = super::escape(&t(&info.title)),
     );
     let citation = source_line(&table, lang);
@@ -296,7 +386,7 @@ pub async fn page(
             h1 { (t(&info.title)) }
             p { (t(&info.description)) }
             figure {
-                (PreEscaped(&chart))
+                (chart)
                 figcaption { (citation) " " a href=(with_lang(format!("/indicators/{id}.svg"))) { "SVG" } " · " a href=(with_lang(format!("/indicators/{id}.png"))) { "PNG" } }
             }
             @if !info.parameters.is_empty() {
@@ -305,7 +395,18 @@ pub async fn page(
                         legend { (lang.pick("Parameter", "Parameters")) }
                         @for p in &info.parameters {
                             @let current = params.iter().find(|(k, _)| k == &p.name).map(|(_, v)| v.clone()).unwrap_or_default();
-                            label { (t(&p.title)) " " input name=(p.name) value=(current) placeholder=(p.name); }
+                            @let default = p.default.as_ref().map(default_text);
+                            @let placeholder = default.clone().unwrap_or_else(|| lang.pick("semua", "all").to_string());
+                            label title=(t(&p.description)) {
+                                (t(&p.title))
+                                " "
+                                input name=(p.name) value=(current) placeholder=(placeholder);
+                                " "
+                                small { @match &default {
+                                    Some(d) => { "(" (lang.pick("bawaan", "default")) ": " (d) ")" },
+                                    None => { "(" (lang.pick("opsional", "optional")) ")" },
+                                } }
+                            }
                             " "
                         }
                         @if lang == Lang::En { input type="hidden" name="lang" value="en"; }
@@ -328,14 +429,19 @@ pub async fn page(
                 } }
             }
             h2 { (lang.pick("Angka", "Figures")) }
+            @if result.batch.is_empty() {
+                p class="empty" role="status" { (lang.pick(
+                    "Tidak ada angka untuk parameter ini. Coba nilai lain, atau kosongkan isian untuk memakai nilai bawaan.",
+                    "No figures for these parameters. Try other values, or leave the fields blank for the defaults.")) }
+            }
             table {
                 caption { (format!("{} {} · {} {}", result.batch.len(), lang.pick("baris", "rows"), lang.pick("revisi data", "data revision"), result.revision)) }
                 thead { tr { @for c in columns { th scope="col" { (lang.pick(&c.title.id, &c.title.en)) } } } }
                 tbody {
                     @for row in 0..result.batch.len() {
                         tr { @for (i, c) in columns.iter().enumerate() {
-                            @let numeric = matches!(c.column_type, ColumnType::Integer | ColumnType::Real);
-                            td class=[numeric.then_some("num")] { (cell_text(result.batch.cell(i, row), c.column_type, c.unit.as_deref(), lang)) }
+                            @let shown = cell(result.batch.cell(i, row), c.column_type, c.unit.as_deref(), lang);
+                            td class=[shown.numeric.then_some("num")] { (shown.text) }
                         } }
                     }
                 }
@@ -389,7 +495,7 @@ pub async fn embed(
 ) -> Result<Response, ApiError> {
     let params = parameters(query.as_deref());
     let (result, table) = compute(&app, id.clone(), params).await?;
-    let svg = chart::svg(&chart_of(&result, &table, lang), lang);
+    let chart = both_sizes(&chart_of(&result, &table, lang), lang);
     let back = format!(
         "/indicators/{id}{}",
         if lang == Lang::En { "?lang=en" } else { "" }
@@ -403,7 +509,7 @@ pub async fn embed(
                 style { "body{margin:0;font-family:system-ui,sans-serif}svg{max-width:100%;height:auto}p{margin:.2rem .5rem;font-size:12px}" }
             }
             body {
-                (PreEscaped(svg))
+                (chart)
                 p { a href=(back) target="_blank" rel="noopener" { (lang.pick("Data dan definisi di logam", "Data and definition at logam")) } }
             }
         }

@@ -5,6 +5,7 @@
 
 mod chart;
 mod dataset;
+pub mod error;
 pub mod format;
 mod home;
 mod indicator;
@@ -31,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .route("/embed/indicators/{id}", get(indicator::embed))
         .route("/sources", get(sources::page))
         .route("/plugins", get(plugins::page))
+        .layer(axum::middleware::from_fn(error::html_errors))
 }

@@ -12,35 +12,51 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::html;
 
-use super::format::date;
-use super::format::plain;
+use super::format::{cell, date, figure, plain, row_unit};
 use super::{Lang, layout};
 use crate::http::{ApiError, AppState};
 use crate::store::{
-    DEFAULT_TIME_LIMIT, DatasetMeta, ReadPlan, RowRequest, SqlRequest, Store, StoreError,
+    ColumnMeta, DEFAULT_TIME_LIMIT, DatasetMeta, ReadPlan, RowRequest, SqlRequest, Store,
+    StoreError,
 };
 
 /// Datasets up to this size are listed row by row under their sources; larger ones are linked.
 const LISTED_ROWS: i64 = 5000;
 const CONFLICT_QUERY: &str = "sumber_bertentangan";
 
-type Row = Vec<(String, String)>;
+/// A value of a row, as stored (for matching rows and linking) and as the page shows it.
+#[derive(Debug, Clone)]
+struct Field {
+    column: String,
+    plain: String,
+    shown: String,
+}
+
+type Row = Vec<Field>;
 
 /// Every row of a (small) dataset as (column, value) pairs.
-fn rows_of(store: &Store, meta: &DatasetMeta) -> Result<Vec<Row>, StoreError> {
+fn rows_of(store: &Store, meta: &DatasetMeta, lang: Lang) -> Result<Vec<Row>, StoreError> {
     store.read_blocking(|session| {
         let state = session.state(&meta.id)?;
         let meta = session.meta(&meta.id, state)?;
         let plan = ReadPlan::new(meta, &RowRequest::default())?;
-        let names: Vec<String> = plan.output_columns().map(|c| c.name.clone()).collect();
+        let columns: Vec<&ColumnMeta> = plan.output_columns().collect();
         let mut rows = Vec::new();
         session.scan(&plan, 1024, |batch| {
             for r in 0..batch.len() {
                 rows.push(
                     plan.output
                         .iter()
-                        .zip(&names)
-                        .map(|(&p, n)| (n.clone(), plain(batch.cell(p, r))))
+                        .zip(&columns)
+                        .map(|(&p, c)| {
+                            let value = batch.cell(p, r);
+                            let unit = row_unit(c, &columns, &plan.output, batch, r);
+                            Field {
+                                column: c.name.clone(),
+                                plain: plain(value),
+                                shown: cell(value, c.column_type, unit.as_deref(), lang).text,
+                            }
+                        })
                         .collect(),
                 );
             }
@@ -57,7 +73,12 @@ struct Conflicts {
 }
 
 /// Runs a dataset's `sumber_bertentangan` query in the SQL sandbox.
-fn conflicts(store: &Store, meta: &DatasetMeta, sql: &str) -> Result<Conflicts, StoreError> {
+fn conflicts(
+    store: &Store,
+    meta: &DatasetMeta,
+    sql: &str,
+    lang: Lang,
+) -> Result<Conflicts, StoreError> {
     let request = SqlRequest {
         sql: sql.to_string(),
         params: HashMap::new(),
@@ -82,7 +103,22 @@ fn conflicts(store: &Store, meta: &DatasetMeta, sql: &str) -> Result<Conflicts, 
                     names
                         .iter()
                         .enumerate()
-                        .map(|(c, n)| (n.clone(), plain(batch.cell(c, r))))
+                        .map(|(c, n)| {
+                            let value = batch.cell(c, r);
+                            let column = meta.column(n).map(|(_, column)| column);
+                            let shown = match column {
+                                Some(column) => {
+                                    cell(value, column.column_type, column.unit.as_deref(), lang)
+                                        .text
+                                }
+                                None => plain(value),
+                            };
+                            Field {
+                                column: n.clone(),
+                                plain: plain(value),
+                                shown,
+                            }
+                        })
                         .collect(),
                 );
             }
@@ -102,11 +138,18 @@ fn conflicts(store: &Store, meta: &DatasetMeta, sql: &str) -> Result<Conflicts, 
     })
 }
 
+fn field<'a>(row: &'a Row, column: &str) -> Option<&'a Field> {
+    row.iter().find(|f| f.column == column)
+}
+
+/// The value as stored, for matching and links.
 fn value<'a>(row: &'a Row, column: &str) -> &'a str {
-    row.iter()
-        .find(|(c, _)| c == column)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
+    field(row, column).map(|f| f.plain.as_str()).unwrap_or("")
+}
+
+/// The value as the page shows it (the one cell rule of `format`).
+fn shown<'a>(row: &'a Row, column: &str) -> &'a str {
+    field(row, column).map(|f| f.shown.as_str()).unwrap_or("")
 }
 
 pub async fn page(
@@ -125,7 +168,7 @@ pub async fn page(
         else {
             return Ok(None);
         };
-        let sources = rows_of(&store, &sources_meta)?;
+        let sources = rows_of(&store, &sources_meta, lang)?;
         // source id → dataset id → rows citing it
         let mut by_source: BTreeMap<String, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
         let mut all_rows: HashMap<String, Vec<Row>> = HashMap::new();
@@ -137,7 +180,7 @@ pub async fn page(
             if meta.id == sources_meta.id || meta.row_count > LISTED_ROWS {
                 continue;
             }
-            let rows = rows_of(&store, meta)?;
+            let rows = rows_of(&store, meta, lang)?;
             for row in &rows {
                 let id = value(row, column).to_string();
                 by_source
@@ -150,7 +193,8 @@ pub async fn page(
             all_rows.insert(meta.id.clone(), rows);
             let queries = store.read_blocking(|s| s.queries(&meta.id))?;
             if let Some(q) = queries.iter().find(|q| q.name == CONFLICT_QUERY) {
-                conflict_sets.push((conflicts(&store, meta, &q.sql)?, all_rows[&meta.id].clone()));
+                let rows = all_rows.get(&meta.id).cloned().unwrap_or_default();
+                conflict_sets.push((conflicts(&store, meta, &q.sql, lang)?, rows));
             }
         }
         Ok(Some((
@@ -209,7 +253,7 @@ pub async fn page(
                 @for fact in &set.facts {
                     @let matching: Vec<&Row> = rows.iter().filter(|r| set.keys.iter().all(|k| value(r, k) == value(fact, k))).collect();
                     table {
-                        caption { @for (i, k) in set.keys.iter().enumerate() { @if i > 0 { ", " } (column_title(&set.dataset.id, k)) " " strong { (value(fact, k)) } } }
+                        caption { @for (i, k) in set.keys.iter().enumerate() { @if i > 0 { ", " } (column_title(&set.dataset.id, k)) " " strong { (shown(fact, k)) } } }
                         thead { tr {
                             th scope="col" { (lang.pick("Angka tercetak", "Figure as printed")) }
                             th scope="col" { (lang.pick("Nilai", "Value")) }
@@ -219,7 +263,7 @@ pub async fn page(
                         tbody { @for r in matching {
                             tr {
                                 td { (value(r, "nilai_tercetak")) }
-                                td class="num" { (value(r, "nilai")) " " (value(r, "satuan")) }
+                                td class="num" { (figure(value(r, "nilai"), value(r, "satuan"), lang)) }
                                 td { @let s = value(r, set.dataset.source_column.as_deref().unwrap_or("sumber_id")); a href=(format!("#{s}")) { (s) } }
                                 td { (value(r, "catatan")) }
                             }
@@ -245,8 +289,8 @@ pub async fn page(
                         details {
                             summary { (title_of(dataset)) ": " (rows.len()) " " (lang.pick("baris", "rows")) }
                             ul { @for r in rows {
-                                li { @for (i, (c, v)) in r.iter().filter(|(c, v)| !v.is_empty() && c != "catatan").take(7).enumerate() {
-                                    @if i > 0 { " · " } (column_title(dataset, c)) ": " (v)
+                                li { @for (i, f) in r.iter().filter(|f| !f.shown.is_empty() && f.column != "catatan").take(7).enumerate() {
+                                    @if i > 0 { " · " } (column_title(dataset, &f.column)) ": " (f.shown)
                                 } }
                             } }
                             p { a href=(format!("/datasets/{dataset}?{}={id}", datasets.iter().find(|d| &d.id == dataset).and_then(|d| d.source_column.clone()).unwrap_or_default())) { (lang.pick("Buka sebagai tabel", "Open as a table")) } }

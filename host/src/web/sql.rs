@@ -9,10 +9,12 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use maud::{Markup, html};
 
-use super::format::plain;
+use super::format::{Shown, cell};
 use super::{Lang, layout};
 use crate::http::{ApiError, AppState, ClientAddr, PathParams};
-use crate::store::{DEFAULT_TIME_LIMIT, SqlRequest, StoreError, parameter_names};
+use crate::store::{
+    ColumnType, DEFAULT_TIME_LIMIT, DatasetMeta, SqlRequest, StoreError, parameter_names,
+};
 
 /// Rows shown on a page; the downloads hold everything.
 const PAGE_ROWS: usize = 1000;
@@ -20,9 +22,30 @@ const PAGE_ROWS: usize = 1000;
 /// A finished statement, ready to render.
 struct Table {
     columns: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: Vec<Vec<Shown>>,
     revision: i64,
     truncated: bool,
+}
+
+/// A result column's type and unit, known when every dataset column of that name agrees (a
+/// statement's columns carry no units; `SELECT nilai` from the sources' facts may be Rupiah
+/// or units, so a name the datasets disagree on is shown as stored).
+type KnownColumn = Option<(ColumnType, Option<String>)>;
+
+fn columns_by_name(datasets: &[DatasetMeta]) -> HashMap<String, KnownColumn> {
+    let mut known: HashMap<String, KnownColumn> = HashMap::new();
+    for column in datasets.iter().flat_map(|d| &d.columns) {
+        let this = Some((column.column_type, column.unit.clone()));
+        known
+            .entry(column.name.clone())
+            .and_modify(|seen| {
+                if *seen != this {
+                    *seen = None;
+                }
+            })
+            .or_insert(this);
+    }
+    known
 }
 
 async fn run(
@@ -30,6 +53,7 @@ async fn run(
     client: std::net::IpAddr,
     sql: String,
     params: HashMap<String, String>,
+    lang: Lang,
 ) -> Result<Table, ApiError> {
     let permit = app.sql_limiter.acquire(client)?;
     let store = app.store.clone();
@@ -47,18 +71,34 @@ async fn run(
         let mut columns = Vec::new();
         let mut revision = 0;
         let mut rows = Vec::new();
+        let known = columns_by_name(&store.read_blocking(|s| s.datasets(true))?);
+        let described = std::cell::RefCell::new(Vec::<KnownColumn>::new());
         let summary = store.sql_blocking(
             &request,
             |head| {
                 columns = head.columns.iter().map(|c| c.name.clone()).collect();
+                *described.borrow_mut() = head
+                    .columns
+                    .iter()
+                    .map(|c| known.get(&c.name).cloned().flatten())
+                    .collect();
                 revision = head.revision;
                 ControlFlow::Continue(())
             },
             |batch| {
+                let described = described.borrow();
                 for row in 0..batch.len() {
                     rows.push(
                         (0..batch.columns.len())
-                            .map(|c| plain(batch.cell(c, row)))
+                            .map(|c| {
+                                let (column_type, unit) = match described.get(c) {
+                                    Some(Some((column_type, unit))) => {
+                                        (*column_type, unit.as_deref())
+                                    }
+                                    _ => (ColumnType::Text, None),
+                                };
+                                cell(batch.cell(c, row), column_type, unit, lang)
+                            })
                             .collect(),
                     );
                 }
@@ -90,7 +130,7 @@ fn render_table(lang: Lang, table: &Table) -> Markup {
             thead { tr { @for column in &table.columns { th scope="col" { (column) } } } }
             tbody {
                 @for row in &table.rows {
-                    tr { @for cell in row { td { (cell) } } }
+                    tr { @for shown in row { td class=[shown.numeric.then_some("num")] { (shown.text) } } }
                 }
             }
         }
@@ -136,7 +176,7 @@ async fn outcome(
     let encoded: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs.iter().filter(|(k, _)| k != "lang"))
         .finish();
-    match run(app, client, sql, params).await {
+    match run(app, client, sql, params, lang).await {
         Ok(table) => html! {
             (downloads(lang, download_base, &encoded))
             (render_table(lang, &table))

@@ -3,7 +3,9 @@
 //! - Sheet `Data`: a bold header row of column names (frozen), then one row per table row
 //!   with typed cells: integers and reals as numbers, booleans as Excel booleans, full ISO
 //!   dates (`2021-06-02`) as date cells shown `yyyy-mm-dd`, partial dates and text as
-//!   inline strings, nulls as empty cells. Integers beyond ±2^53, which a spreadsheet number
+//!   inline strings, nulls as empty cells. Numbers carry a format by their unit (Rupiah as
+//!   `Rp#.##0`, counts grouped, years as written) and columns are as wide as their first
+//!   values (see `style.rs`). Integers beyond ±2^53, which a spreadsheet number
 //!   cannot hold exactly, are written as text.
 //! - Sheet `Metadata`: title, description, publisher, licence, the citation line, every
 //!   source (publisher, title, date, URL, licence), revision, URL, row count, and a column
@@ -16,6 +18,7 @@
 //!   are left out and text is cut, and the metadata sheet says so (an error half-way would
 //!   leave a broken file, since the bytes before it are already sent).
 
+mod style;
 mod zip;
 
 use std::fmt::Write as _;
@@ -28,6 +31,7 @@ use logam_plugin_kit::{
     Params, PluginError, Scalar, TableKind, Targets,
 };
 
+use crate::style::{ColumnFormat, STYLE_BOLD, STYLE_DATE, STYLE_WRAP, column_width, styles_xml};
 use crate::zip::ZipStream;
 
 /// Data rows a sheet can hold under its header (Excel's limit is 1 048 576 rows).
@@ -36,11 +40,6 @@ pub const MAX_DATA_ROWS: u64 = 1_048_575;
 pub const MAX_CELL_CHARS: usize = 32_767;
 /// Excel's serial number of 1970-01-01 (day 0 is 1899-12-30).
 const EXCEL_EPOCH_OFFSET: i64 = 25_569;
-
-/// Style indexes in styles.xml.
-const STYLE_BOLD: u8 = 1;
-const STYLE_DATE: u8 = 2;
-const STYLE_WRAP: u8 = 3;
 
 const NS_MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 const NS_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
@@ -117,24 +116,6 @@ fn workbook_rels() -> String {
 }
 
 /// Styles: 0 default, 1 bold, 2 date `yyyy-mm-dd`, 3 wrapped text.
-fn styles() -> String {
-    format!(
-        "{XML_DECL}<styleSheet xmlns=\"{NS_MAIN}\">\
-<numFmts count=\"1\"><numFmt numFmtId=\"164\" formatCode=\"yyyy\\-mm\\-dd\"/></numFmts>\
-<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>\
-<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>\
-<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>\
-<borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
-<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>\
-<cellXfs count=\"4\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/>\
-<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>\
-<xf numFmtId=\"164\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyNumberFormat=\"1\"/>\
-<xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyAlignment=\"1\"><alignment wrapText=\"1\" vertical=\"top\"/></xf></cellXfs>\
-<cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>\
-</styleSheet>"
-    )
-}
-
 /// Appends an inline-string cell; returns whether the text had to be cut.
 fn text_cell(out: &mut String, reference: &str, text: &str, style: u8) -> bool {
     let (text, cut) = match text.char_indices().nth(MAX_CELL_CHARS) {
@@ -155,17 +136,33 @@ fn text_cell(out: &mut String, reference: &str, text: &str, style: u8) -> bool {
     cut
 }
 
-/// Appends one typed data cell; returns whether text had to be cut.
-fn data_cell(out: &mut String, reference: &str, cell: Cell<'_>, column_type: ColumnType) -> bool {
+/// Appends `<c r="A2"` with the style, if any.
+fn open_cell(out: &mut String, reference: &str, style: u8) {
+    let _ = write!(out, "<c r=\"{reference}\"");
+    if style != 0 {
+        let _ = write!(out, " s=\"{style}\"");
+    }
+}
+
+/// Appends one typed data cell in its column's format; returns whether text had to be cut.
+fn data_cell(
+    out: &mut String,
+    reference: &str,
+    cell: Cell<'_>,
+    column_type: ColumnType,
+    format: ColumnFormat,
+) -> bool {
     match cell {
         Cell::Null => {}
         Cell::Integer(i) if i.unsigned_abs() <= 1 << 53 => {
-            let _ = write!(out, "<c r=\"{reference}\"><v>{i}</v></c>");
+            open_cell(out, reference, format.number_style());
+            let _ = write!(out, "><v>{i}</v></c>");
         }
         Cell::Integer(i) => return text_cell(out, reference, &i.to_string(), 0),
         Cell::Real(r) => {
             if r.is_finite() {
-                let _ = write!(out, "<c r=\"{reference}\"><v>");
+                open_cell(out, reference, format.number_style());
+                out.push_str("><v>");
                 push_f64(out, r);
                 out.push_str("</v></c>");
             }
@@ -190,7 +187,7 @@ fn data_cell(out: &mut String, reference: &str, cell: Cell<'_>, column_type: Col
                         "<c r=\"{reference}\" s=\"{STYLE_DATE}\"><v>{serial}</v></c>"
                     );
                 }
-                None => return text_cell(out, reference, s, 0),
+                None => return text_cell(out, reference, s, format.text_style()),
             }
         }
     }
@@ -296,6 +293,8 @@ pub struct Xlsx {
     english: Result<bool, PluginError>,
     zip: ZipStream,
     letters: Vec<String>,
+    /// Each column's number format, in schema order.
+    formats: Vec<ColumnFormat>,
     started: bool,
     rows: u64,
     dropped_rows: u64,
@@ -316,7 +315,7 @@ impl Xlsx {
     }
 
     /// The fixed parts and the start of the data sheet, header row included.
-    fn start(&mut self) -> Result<(), PluginError> {
+    fn start(&mut self, first: Option<&Batch>) -> Result<(), PluginError> {
         if self.started {
             return Ok(());
         }
@@ -328,7 +327,7 @@ impl Xlsx {
             ("docProps/core.xml", core_properties(&self.meta, lang)),
             ("xl/workbook.xml", workbook()),
             ("xl/_rels/workbook.xml.rels", workbook_rels()),
-            ("xl/styles.xml", styles()),
+            ("xl/styles.xml", styles_xml(XML_DECL, NS_MAIN)),
         ];
         for (name, xml) in parts {
             self.zip.entry(name, xml.as_bytes()).map_err(Self::fail)?;
@@ -340,7 +339,21 @@ impl Xlsx {
         if !self.schema.is_empty() {
             head.push_str("<cols>");
             for (i, column) in self.schema.iter().enumerate() {
-                let width = (column.name.chars().count() + 4).clamp(10, 40);
+                let format = self
+                    .formats
+                    .get(i)
+                    .copied()
+                    .unwrap_or(ColumnFormat::General);
+                let widest = first
+                    .filter(|batch| i < batch.columns.len())
+                    .map(|batch| {
+                        (0..batch.rows.min(200))
+                            .map(|row| format.shown_chars(batch.cell(i, row)))
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .unwrap_or(0);
+                let width = column_width(&column.name, widest);
                 let _ = write!(
                     head,
                     "<col min=\"{n}\" max=\"{n}\" width=\"{width}\" customWidth=\"1\"/>",
@@ -498,12 +511,14 @@ impl Exporter for Xlsx {
             Err(e) => Err(e),
         };
         let letters = (0..schema.len()).map(column_letters).collect();
+        let formats = schema.iter().map(ColumnFormat::of).collect();
         Xlsx {
             schema,
             meta,
             english,
             zip: ZipStream::new(Compression::fast()),
             letters,
+            formats,
             started: false,
             rows: 0,
             dropped_rows: 0,
@@ -520,7 +535,7 @@ impl Exporter for Xlsx {
                 self.schema.len()
             )));
         }
-        self.start()?;
+        self.start(Some(batch))?;
         let mut xml = String::with_capacity(batch.rows * self.schema.len() * 24);
         let mut reference = String::new();
         for row in 0..batch.rows {
@@ -534,7 +549,13 @@ impl Exporter for Xlsx {
             for (i, column) in self.schema.iter().enumerate() {
                 reference.clear();
                 let _ = write!(reference, "{}{number}", self.letters[i]);
-                if data_cell(&mut xml, &reference, batch.cell(i, row), column.column_type) {
+                let format = self
+                    .formats
+                    .get(i)
+                    .copied()
+                    .unwrap_or(ColumnFormat::General);
+                let cell = batch.cell(i, row);
+                if data_cell(&mut xml, &reference, cell, column.column_type, format) {
                     self.cut_cells += 1;
                 }
             }
@@ -546,7 +567,7 @@ impl Exporter for Xlsx {
 
     fn finish(&mut self) -> Result<Vec<u8>, PluginError> {
         self.english.clone()?;
-        self.start()?;
+        self.start(None)?;
         self.zip
             .write(b"</sheetData></worksheet>")
             .map_err(Self::fail)?;
@@ -627,6 +648,58 @@ mod tests {
                 && r[2] == "integer"
                 && r[3] == "rupiah per bulan")
         );
+    }
+
+    /// One part of the workbook, as XML text.
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut archive = ::zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+        let mut entry = archive.by_name(name).expect(name);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).expect("UTF-8");
+        text
+    }
+
+    /// Issue 15, defect 6: large Rupiah values showed as `3.7E+10` in narrow General columns.
+    #[test]
+    fn rupiah_counts_and_text_carry_their_formats_and_columns_fit_them() {
+        let bytes = export("kontrak_pasokan", vec![]);
+        let styles = part(&bytes, "xl/styles.xml");
+        assert!(
+            styles.contains("formatCode=\"&quot;Rp&quot;#,##0\""),
+            "{styles}"
+        );
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        // nilai_per_bulan (column I, rupiah per bulan): Rupiah, still a number.
+        assert!(
+            sheet.contains("<c r=\"I2\" s=\"6\"><v>250000000</v></c>"),
+            "{sheet}"
+        );
+        // unit_per_bulan (column H, a count): grouped.
+        assert!(
+            sheet.contains("<c r=\"H2\" s=\"4\"><v>3500</v></c>"),
+            "{sheet}"
+        );
+        // id (a sequence number): as written.
+        assert!(sheet.contains("<c r=\"A2\"><v>1</v></c>"), "{sheet}");
+        // Names are text cells formatted as text.
+        assert!(
+            sheet.contains("<c r=\"C2\" t=\"inlineStr\" s=\"8\">"),
+            "{sheet}"
+        );
+        // Column I is wide enough for Rp250.000.000 (13 characters) and its header.
+        let width = sheet
+            .split("<col min=\"9\" max=\"9\" width=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|w| w.parse::<usize>().ok())
+            .expect("a width for column I");
+        assert!(width >= "nilai_per_bulan".len() + 2, "width {width}");
+        assert!(
+            sheet.contains("state=\"frozen\""),
+            "the header row stays in view"
+        );
+        let data = open(bytes).worksheet_range("Data").unwrap();
+        assert_eq!(data.get((1, 8)), Some(&Data::Float(250_000_000.0)));
     }
 
     #[test]

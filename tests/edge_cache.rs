@@ -396,9 +396,21 @@ async fn hits_are_rate_limited_per_client_and_counted_under_their_route() {
         ],
         &[],
     );
-    let path = "/sources";
-    let ok = "logam_http_requests_total{route=\"/sources\",status=\"200\"}";
-    let limited = "logam_http_requests_total{route=\"/sources\",status=\"429\"}";
+    // A cached page, and the health check, which is answered before routing too.
+    limited_and_counted(&server, "/sources", ["192.0.2.1", "192.0.2.2"], true).await;
+    limited_and_counted(&server, "/healthz", ["192.0.2.3", "192.0.2.4"], false).await;
+}
+
+/// Answers of `path` that skip the routed stack still take from the client's bucket (six a
+/// minute here), answer 429 with `Retry-After` past it, and are counted under their route.
+async fn limited_and_counted(
+    server: &Server,
+    path: &str,
+    clients: [&'static str; 2],
+    cached: bool,
+) {
+    let ok = format!("logam_http_requests_total{{route=\"{path}\",status=\"200\"}}");
+    let limited = format!("logam_http_requests_total{{route=\"{path}\",status=\"429\"}}");
     let get_as = |client: &'static str| {
         let url = server.url(path);
         async move {
@@ -414,19 +426,19 @@ async fn hits_are_rate_limited_per_client_and_counted_under_their_route() {
             (status, retry_after, body)
         }
     };
-    // The first request computes the page (a miss) and takes one of the client's six.
-    assert_eq!(get_as("192.0.2.1").await.0, 200);
+    // The first request (a miss, for the page) takes one of the client's six.
+    assert_eq!(get_as(clients[0]).await.0, 200);
     let hits = "logam_edge_cache_hits_total";
-    let before = scrape(&server).await;
+    let before = scrape(server).await;
 
     let mut answered = 0;
     let mut refused = 0;
     for _ in 0..12 {
-        let (status, retry_after, body) = get_as("192.0.2.1").await;
+        let (status, retry_after, body) = get_as(clients[0]).await;
         match status {
             200 => answered += 1,
             429 => {
-                assert!(retry_after, "a 429 from the cache names when to come back");
+                assert!(retry_after, "{path}: a 429 names when to come back");
                 assert_eq!(body["error"]["code"], "rate_limited", "{body}");
                 refused += 1;
             }
@@ -434,27 +446,32 @@ async fn hits_are_rate_limited_per_client_and_counted_under_their_route() {
         }
     }
     // Five left in the bucket; one more may have been refilled (one every ten seconds).
-    assert!((5..=6).contains(&answered), "{answered} answered of 12");
+    assert!(
+        (5..=6).contains(&answered),
+        "{path}: {answered} answered of 12"
+    );
     assert_eq!(answered + refused, 12);
     // Another client behind the same proxy has its own bucket.
-    assert_eq!(get_as("192.0.2.2").await.0, 200);
+    assert_eq!(get_as(clients[1]).await.0, 200);
 
-    let after = scrape(&server).await;
+    let after = scrape(server).await;
     let grew = |name: &str| counted(&after, name) - counted(&before, name);
-    assert!(after.contains(hits), "no {hits} on /metrics:\n{after}");
+    if cached {
+        assert!(after.contains(hits), "no {hits} on /metrics:\n{after}");
+        assert_eq!(
+            grew(hits),
+            f64::from(answered + 1),
+            "every 200 after the first was a hit"
+        );
+    }
     assert_eq!(
-        grew(hits),
+        grew(&ok),
         f64::from(answered + 1),
-        "every 200 after the first was a hit"
+        "{path}: answers are counted under their route"
     );
     assert_eq!(
-        grew(ok),
-        f64::from(answered + 1),
-        "hits are counted under their route"
-    );
-    assert_eq!(
-        grew(limited),
+        grew(&limited),
         f64::from(refused),
-        "refused hits are counted under their route"
+        "{path}: refusals are counted under their route"
     );
 }

@@ -98,3 +98,87 @@ async fn schemathesis_finds_nothing() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Every schema object in `value`, with where it is.
+fn schemas<'a>(
+    value: &'a serde_json::Value,
+    at: String,
+    out: &mut Vec<(String, &'a serde_json::Value)>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if map.contains_key("type") {
+                out.push((at.clone(), value));
+            }
+            for (key, inner) in map {
+                schemas(inner, format!("{at}/{key}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                schemas(inner, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Issue 15, defect 5, as a class: the names and shapes that broke generated clients. A query
+/// parameter may not take a name the generators use for their own variables (`params` did,
+/// in openapi-python-client), and an array type always says what it holds (seven JSON
+/// answers were `{"type": ["object", "array"]}` with no `items`, so no model was made).
+/// tests/clients.rs runs the generators themselves.
+#[tokio::test]
+async fn no_name_or_shape_that_generated_clients_cannot_use() {
+    let server = Server::seeded();
+    let (_, document) = get_json(&server.url("/openapi.json")).await;
+    const GENERATORS_OWN: [&str; 9] = [
+        "params",
+        "client",
+        "headers",
+        "body",
+        "json_body",
+        "url",
+        "kwargs",
+        "data",
+        "self",
+    ];
+    let mut clashes = Vec::new();
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or("");
+                if GENERATORS_OWN.contains(&name) {
+                    clashes.push(format!("{method} {path}: {name}"));
+                }
+            }
+            let bodies = operation["requestBody"]["content"]
+                .as_object()
+                .map(|c| c.len());
+            assert!(
+                bodies.unwrap_or(0) <= 1,
+                "{method} {path}: two request body types"
+            );
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "parameters named like a generator's own variables: {clashes:?}"
+    );
+    let mut found = Vec::new();
+    schemas(&document, String::new(), &mut found);
+    let untyped: Vec<&String> = found
+        .iter()
+        .filter(|(_, schema)| {
+            let is_array = match &schema["type"] {
+                serde_json::Value::String(t) => t == "array",
+                serde_json::Value::Array(ts) => ts.iter().any(|t| t == "array"),
+                _ => false,
+            };
+            is_array && schema.get("items").is_none() && schema.get("prefixItems").is_none()
+        })
+        .map(|(at, _)| at)
+        .collect();
+    assert!(untyped.is_empty(), "arrays without items: {untyped:?}");
+    assert!(found.len() > 100, "only {} schemas seen", found.len());
+}

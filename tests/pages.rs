@@ -598,6 +598,29 @@ async fn defect_15_4_every_advertised_download_link_works() {
         ["wilayah"],
         "GeoJSON exactly where there are coordinates"
     );
+    // `/api/formats?dataset=` says the same; without it, every format installed.
+    let extensions = |body: &Value| -> Vec<String> {
+        body["formats"]
+            .as_array()
+            .expect("formats")
+            .iter()
+            .filter_map(|f| f["extension"].as_str().map(str::to_string))
+            .collect()
+    };
+    for (dataset, has_geojson) in [("wilayah", true), ("klaster_knalpot", false)] {
+        let (status, body) =
+            support::get_json(&server.url(&format!("/api/formats?dataset={dataset}"))).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            extensions(&body).contains(&"geojson".into()),
+            has_geojson,
+            "{dataset}"
+        );
+    }
+    let (_, all) = support::get_json(&server.url("/api/formats")).await;
+    assert!(extensions(&all).contains(&"geojson".into()));
+    let (status, _) = support::get_json(&server.url("/api/formats?dataset=tidak_ada")).await;
+    assert_eq!(status, 404);
     // The probe is not a call: the plugins' statistics count only downloads.
     let (_, plugins) = support::get_json(&server.url("/api/plugins")).await;
     let geojson = plugins["plugins"]
@@ -712,4 +735,76 @@ async fn defect_15_9_charts_name_their_sources_and_hide_no_figure() {
     // On a phone the page shows a chart drawn for its width (checked in a browser by
     // tests/browser.rs); both are on the page, with distinct ids.
     assert!(page.contains("chart-title-wide") && page.contains("chart-title-narrow"));
+}
+
+/// Every same-site `href` and `src` in a page, resolved against `base` (the page's path).
+fn same_site_links(html: &str, page_path: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for attribute in ["href=\"", "src=\""] {
+        for rest in html.split(attribute).skip(1) {
+            let Some(raw) = rest.split('"').next() else {
+                continue;
+            };
+            let link = unescape(raw);
+            let link = link.split('#').next().unwrap_or("").to_string();
+            if link.is_empty() {
+                continue;
+            }
+            if link.starts_with('/') && !link.starts_with("//") {
+                links.push(link);
+            } else if let Some(query) = link.strip_prefix('?') {
+                let path = page_path.split('?').next().unwrap_or("/");
+                links.push(format!("{path}?{query}"));
+            }
+        }
+    }
+    links
+}
+
+/// The link checker of issue 15: from the home page, in both languages, every page reached
+/// by following links (three clicks deep) and every link and download on it answers 2xx.
+#[tokio::test]
+async fn every_link_on_every_page_answers_2xx() {
+    let server = Server::seeded();
+    let mut seen = std::collections::HashSet::new();
+    let mut frontier: Vec<String> = vec!["/".into(), "/?lang=en".into()];
+    let mut broken = Vec::new();
+    let mut pages = 0;
+    for depth in 0..=3 {
+        let mut next = Vec::new();
+        for path in frontier {
+            if !seen.insert(path.clone()) || seen.len() > 4000 {
+                continue;
+            }
+            let response = client().get(server.url(&path)).send().await.expect("GET");
+            let status = response.status().as_u16();
+            let is_page = response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("text/html"));
+            let body = response.text().await.unwrap_or_default();
+            if !(200..300).contains(&status) {
+                broken.push(format!("{status} {path}"));
+                continue;
+            }
+            if is_page && depth < 3 {
+                pages += 1;
+                next.extend(same_site_links(&body, &path));
+            }
+        }
+        frontier = next;
+    }
+    assert!(
+        broken.is_empty(),
+        "{} broken of {}: {broken:#?}",
+        broken.len(),
+        seen.len()
+    );
+    assert!(
+        pages > 50 && seen.len() > 300,
+        "only {pages} pages and {} links",
+        seen.len()
+    );
+    assert!(!server.log().contains("panicked"));
 }

@@ -68,8 +68,12 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routed)
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            state.clone(),
             edge_cache::serve_hit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            api::health_first,
         ))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| {

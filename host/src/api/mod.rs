@@ -21,6 +21,8 @@ mod submissions;
 mod upload;
 
 use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, extract::State};
@@ -142,6 +144,12 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
                 .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?
         }
     };
+    health(&app, healthy)
+}
+
+/// The health answer: 200 with what capacity is in use, or 503 when the database cannot be
+/// read.
+fn health(app: &AppState, healthy: bool) -> Result<Response, ApiError> {
     if !healthy {
         return Err(ApiError::unavailable(
             "database_unavailable",
@@ -174,6 +182,31 @@ async fn healthz(State(app): State<AppState>) -> Result<Response, ApiError> {
         Json(body),
     )
         .into_response())
+}
+
+/// `GET /healthz` answered before routing and the layers a health check does not need (the
+/// timeout, compression, the route table), like a cached answer: monitors and load
+/// balancers poll it all the time, and it cost half again as much as a cached answer. It
+/// keeps the per-address limit and is counted under its route in `/metrics`. When the
+/// store's last check is too old to reuse, the routed handler asks the database.
+pub async fn health_first(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != axum::http::Method::GET || request.uri().path() != "/healthz" {
+        return next.run(request).await;
+    }
+    let started = std::time::Instant::now();
+    // Asked first, so a request handed on is limited and counted once, by the routed stack.
+    let Some(healthy) = app.store.recent_health() else {
+        return next.run(request).await;
+    };
+    if let Some(refusal) = crate::http::ratelimit::refusal_before_routing(&app, &request) {
+        app.health_meters
+            .count(&app.metrics, refusal.status().as_u16(), started);
+        return refusal;
+    }
+    let response = health(&app, healthy).unwrap_or_else(IntoResponse::into_response);
+    app.health_meters
+        .count(&app.metrics, response.status().as_u16(), started);
+    response
 }
 
 /// Indeks API / API index
@@ -234,21 +267,44 @@ const INDEX_LINKS: &[(&str, &str)] = &[
     ("docs", "/api/docs"),
 ];
 
+/// Which formats to list.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // a declaration: `formats` reads the query itself
+pub struct FormatsQuery {
+    /// Only the formats that can export this dataset's rows (GeoJSON only where there are
+    /// coordinates): the ones its links and its page offer.
+    dataset: Option<String>,
+}
+
 /// Format unduhan / download formats
 ///
 /// The native formats (csv, json, ndjson) and those of the exporter plugins installed now,
-/// with what each fits (datasets, indicators).
+/// with what each fits (datasets, indicators); with `dataset`, those that fit its columns.
 #[utoipa::path(get, path = "/api/formats", tag = "meta", operation_id = "formats",
-    params(params::Conditional),
+    params(FormatsQuery, params::Conditional),
     responses(
         (status = 200, description = "The formats.", body = schema::Formats),
         (status = 304, response = openapi::responses::NotModified),
+        openapi::responses::LookupErrors,
     ))]
-async fn formats(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    caching::json_tagged(
-        &headers,
-        &schema::Formats {
-            formats: download::all_formats(&app.plugins),
-        },
-    )
+async fn formats(
+    State(app): State<AppState>,
+    headers: axum::http::HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, ApiError> {
+    let dataset = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(key, _)| key == "dataset")
+        .map(|(_, value)| value.into_owned());
+    let formats = match dataset {
+        None => download::all_formats(&app.plugins),
+        Some(dataset) => {
+            let meta = app.store.read(move |s| s.dataset(&dataset)).await?;
+            let plugins = app.plugins.clone();
+            tokio::task::spawn_blocking(move || download::formats_for_dataset(&plugins, &meta))
+                .await
+                .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?
+        }
+    };
+    Ok(caching::json_tagged(&headers, &schema::Formats { formats }))
 }

@@ -114,10 +114,12 @@ pub struct SqlStatement {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // a declaration: `read_request` reads the pairs itself
 pub struct SqlOptions {
-    /// Values of the statement's named parameters (`:name`), each as `name=value`. Names
-    /// starting with `_` are reserved.
+    /// Values of the statement's named parameters (`:name`), each as `name=value` in the
+    /// query string (a form-exploded object: the name `statement_parameters` itself is
+    /// never sent). Names starting with `_` are reserved. Not called `params`, which
+    /// generated clients use for their own variables.
     #[param(style = Form, explode)]
-    params: Option<BTreeMap<String, String>>,
+    statement_parameters: Option<BTreeMap<String, String>>,
     /// Deadline in milliseconds (at most 1000, the default).
     #[param(rename = "_timelimit", minimum = 1, maximum = 1000)]
     timelimit: Option<u32>,
@@ -506,32 +508,21 @@ fn with_retry_after(mut response: Response) -> Response {
     response
 }
 
-/// A statement POSTed as a form (`sql=...&name=value`): the query string's parameters, as text.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)] // a declaration: `body_pairs` reads the body itself
-pub struct SqlForm {
-    #[schema(min_length = 1)]
-    sql: String,
-    #[schema(pattern = "^[0-9]+$")]
-    _timelimit: Option<String>,
-    #[schema(pattern = "^[0-9]+$")]
-    _as_of: Option<String>,
-}
-
 /// A statement POSTed as JSON: `{"sql": "...", "params": {"name": "value"}}`.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // a declaration: `body_pairs` reads the body itself
 pub struct SqlJson {
     #[schema(min_length = 1)]
     sql: String,
-    /// Named parameters; numbers and booleans are sent as text, null is left out.
-    #[schema(value_type = Option<Object>)]
+    /// Named parameters (`:name`), by name. Numbers and booleans are read as their text,
+    /// null is left out.
+    #[schema(value_type = Option<HashMap<String, String>>)]
     params: Option<Value>,
-    /// Milliseconds, as a number or text.
-    #[schema(value_type = Option<Object>)]
+    /// Deadline in milliseconds (at most 1000); text holding a number is read too.
+    #[schema(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     _timelimit: Option<Value>,
-    /// A revision, as a number or text.
-    #[schema(value_type = Option<Object>)]
+    /// Read every table as it was at this revision; text holding a number is read too.
+    #[schema(value_type = Option<i64>, minimum = 1)]
     _as_of: Option<Value>,
 }
 
@@ -581,9 +572,12 @@ macro_rules! sql_route {
             description = concat!("One read-only SELECT over the published datasets, ", $what,
                 ", within a deadline of 1 s. The statement and parameters come in the body (a \
                 form, or JSON), and may also be in the query string. Not cached."),
-            request_body(description = "The statement and its parameters: a form (`sql=...&name=value`) or JSON.",
+            request_body(description = "The statement and its parameters as JSON. A form \
+                (`application/x-www-form-urlencoded`: `sql=...&name=value`, the fields of the \
+                GET) is read as well; only JSON is declared, because generated clients \
+                (openapi-python-client 0.29) produce code that does not run for an operation \
+                with two body types.",
                 content(
-                    (SqlForm = "application/x-www-form-urlencoded"),
                     (SqlJson = "application/json"),
                 )),
             responses(

@@ -40,7 +40,7 @@ use http_body::Body as _;
 use sha2::{Digest, Sha256};
 
 use super::metrics::{HttpMetrics, RouteMeters};
-use super::{AppState, ClientAddr, Lang};
+use super::{AppState, Lang};
 use crate::store::DataVersion;
 
 /// How the cache is sized.
@@ -184,19 +184,11 @@ pub async fn serve_hit(State(app): State<AppState>, request: Request, next: Next
     let Some(entry) = entries.get(&key).await else {
         return next.run(request).await;
     };
-    if app.rate_limiter.is_limited() {
-        let client = ClientAddr::of(
-            request.extensions(),
-            request.headers(),
-            &app.trusted_proxies,
-        );
-        if let Err(wait) = app.rate_limiter.take(client.bucket()) {
-            let response = super::ratelimit::open_limit_reached(wait);
-            entry
-                .meters
-                .count(&app.metrics, response.status().as_u16(), started);
-            return response;
-        }
+    if let Some(refusal) = super::ratelimit::refusal_before_routing(&app, &request) {
+        entry
+            .meters
+            .count(&app.metrics, refusal.status().as_u16(), started);
+        return refusal;
     }
     cache.stats.hits.fetch_add(1, Ordering::Relaxed);
     let response = answer(

@@ -129,6 +129,23 @@ pub async fn limit(
     }
 }
 
+/// The open endpoints' per-address limit for a request answered before routing (a cached
+/// answer, the health check): the 429 to send, if this request is over it.
+pub fn refusal_before_routing(app: &AppState, request: &Request) -> Option<Response> {
+    if !app.rate_limiter.is_limited() {
+        return None;
+    }
+    let client = ClientAddr::of(
+        request.extensions(),
+        request.headers(),
+        &app.trusted_proxies,
+    );
+    app.rate_limiter
+        .take(client.bucket())
+        .err()
+        .map(open_limit_reached)
+}
+
 /// The 429 of the open endpoints' per-address limit (also given for cached answers).
 pub fn open_limit_reached(wait: Duration) -> Response {
     too_many(

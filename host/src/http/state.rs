@@ -62,11 +62,15 @@ pub struct Services {
     pub edge_cache: super::EdgeCache,
     /// Requests by route and status, for `/metrics`.
     pub metrics: super::metrics::HttpMetrics,
+    /// `/healthz`'s series in `metrics`, for the health check answered before routing.
+    pub health_meters: super::metrics::RouteMeters,
 }
 
 impl Services {
     pub fn new(store: Store, plugins: std::sync::Arc<crate::plugins::PluginHost>) -> Self {
         let export_readers = store.capacity().export_readers as usize;
+        let metrics = super::metrics::HttpMetrics::default();
+        let health_meters = metrics.route_meters("/healthz");
         Services {
             store,
             sql_limiter: SqlLimiter::new(2),
@@ -83,7 +87,8 @@ impl Services {
             review_lock: Default::default(),
             max_import_bytes: 64 << 20,
             edge_cache: super::EdgeCache::new(super::EdgeCacheConfig::default()),
-            metrics: Default::default(),
+            metrics,
+            health_meters,
         }
     }
 }

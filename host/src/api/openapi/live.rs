@@ -186,8 +186,13 @@ fn download_content(formats: &[&FormatInfo]) -> Value {
         if !seen.insert(media.clone()) {
             continue;
         }
-        let schema = if media == "application/json" || media.ends_with("+json") {
-            json!({"type": ["object", "array"]})
+        // The native JSON export is an array of row objects; another JSON format (GeoJSON's
+        // FeatureCollection, a plugin's) is one object. A typed shape lets a generated
+        // client parse the answer instead of leaving the operation out.
+        let schema = if media == "application/json" {
+            json!({"type": "array", "items": {"type": "object", "additionalProperties": true}})
+        } else if media.ends_with("+json") {
+            json!({"type": "object", "additionalProperties": true})
         } else {
             json!({"type": "string"})
         };

@@ -79,22 +79,15 @@ fn decoded(fetched: &Fetched) -> Vec<u8> {
     out
 }
 
-/// A counter or gauge from `/metrics`.
+/// A counter or gauge from `/metrics`, which must be there.
 async fn metric(server: &Server, name: &str) -> f64 {
-    let text = support::client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|line| {
-            let (metric, value) = line.rsplit_once(' ')?;
-            (metric == name).then(|| value.parse().ok())?
-        })
-        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{text}"))
+    let text = scrape(server).await;
+    assert!(
+        text.lines()
+            .any(|line| line.rsplit_once(' ').is_some_and(|(m, _)| m == name)),
+        "{name} not in /metrics:\n{text}"
+    );
+    counted(&text, name)
 }
 
 /// `POST /admin/plugins/{id}/{action}`, which must answer 200.

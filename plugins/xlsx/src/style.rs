@@ -149,29 +149,26 @@ mod tests {
 
     #[test]
     fn formats_follow_type_and_unit() {
-        let of = |t, u| ColumnFormat::of(&column(t, u));
-        assert_eq!(
-            of(ColumnType::Integer, Some("rupiah")),
-            ColumnFormat::Rupiah
-        );
-        assert_eq!(
-            of(ColumnType::Real, Some("rupiah per unit")),
-            ColumnFormat::RupiahSen
-        );
-        assert_eq!(
-            of(ColumnType::Integer, Some("tahun")),
-            ColumnFormat::General
-        );
-        assert_eq!(
-            of(ColumnType::Integer, Some("nomor urut")),
-            ColumnFormat::General
-        );
-        assert_eq!(
-            of(ColumnType::Integer, Some("orang")),
-            ColumnFormat::Grouped
-        );
-        assert_eq!(of(ColumnType::Real, Some("persen")), ColumnFormat::Decimal);
-        assert_eq!(of(ColumnType::Text, None), ColumnFormat::Text);
+        for (column_type, unit, expected) in [
+            (ColumnType::Integer, Some("rupiah"), ColumnFormat::Rupiah),
+            (
+                ColumnType::Real,
+                Some("rupiah per unit"),
+                ColumnFormat::RupiahSen,
+            ),
+            (ColumnType::Integer, Some("tahun"), ColumnFormat::General),
+            (
+                ColumnType::Integer,
+                Some("nomor urut"),
+                ColumnFormat::General,
+            ),
+            (ColumnType::Integer, Some("orang"), ColumnFormat::Grouped),
+            (ColumnType::Real, Some("persen"), ColumnFormat::Decimal),
+            (ColumnType::Text, None, ColumnFormat::Text),
+        ] {
+            let format = ColumnFormat::of(&column(column_type, unit));
+            assert_eq!(format, expected, "{column_type:?} {unit:?}");
+        }
     }
 
     #[test]

@@ -808,3 +808,48 @@ async fn every_link_on_every_page_answers_2xx() {
     );
     assert!(!server.log().contains("panicked"));
 }
+
+/// Issue 15: a dataset page has what an indicator page has: downloads near the top, and
+/// "cite this" pinned to the revision, for the rows shown (filters kept, paging not).
+#[tokio::test]
+async fn a_dataset_page_is_cited_at_its_revision_with_the_downloads_first() {
+    let server = Server::seeded();
+    let (status, html) =
+        get_text(&server.url("/datasets/klaster_knalpot?tahun=2010&_size=2")).await;
+    assert_eq!(status, 200);
+    let downloads = html.find(">Unduh<").expect("a download section");
+    let filters = html.find("role=\"search\"").expect("the filter form");
+    assert!(downloads < filters, "the downloads come before the filters");
+
+    let (_, meta) = support::get_json(&server.url("/api/datasets/klaster_knalpot")).await;
+    let revision = meta["revision"].as_i64().expect("revision");
+    let blocks = pre_blocks(&html);
+    assert_eq!(blocks.len(), 3, "plain text, BibTeX, CSL-JSON");
+    let pinned = format!("/api/datasets/klaster_knalpot/rows?tahun=2010&_as_of={revision}");
+    assert!(
+        blocks[0].contains(&format!("revisi data {revision}")),
+        "{}",
+        blocks[0]
+    );
+    assert!(blocks[0].contains(&pinned), "{}", blocks[0]);
+    assert!(
+        blocks[0].contains("Kemenperin (Ditjen IKMA)"),
+        "its sources: {}",
+        blocks[0]
+    );
+    assert!(
+        blocks[1].starts_with(&format!("@misc{{logam-klaster_knalpot-r{revision},")),
+        "{}",
+        blocks[1]
+    );
+    let csl: Value = serde_json::from_str(&blocks[2]).expect("CSL-JSON parses");
+    assert_eq!(csl[0]["type"], "dataset");
+    // The cited address gives the rows shown, all of them (not the page of two).
+    let (status, rows) = support::get_json(&server.url(&pinned)).await;
+    assert_eq!(status, 200, "{rows}");
+    let rows = rows["rows"].as_array().expect("rows");
+    assert!(
+        rows.len() > 2 && rows.iter().all(|r| r["tahun"] == 2010),
+        "{rows:?}"
+    );
+}

@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
 use super::format::{cell, date, number, plain, row_unit};
-use super::{Lang, layout};
+use super::{Lang, cite, layout, public_base};
 use crate::export::ExportSchema;
 use crate::http::download::dataset_formats;
 use crate::http::params::{Mode, parse};
@@ -68,6 +69,7 @@ pub async fn page(
     State(app): State<AppState>,
     PathParams(id): PathParams<String>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = data_query(query.as_deref());
     let data_qs = encode(&pairs);
@@ -124,16 +126,44 @@ pub async fn page(
             .cloned()
             .collect::<Vec<_>>(),
     );
+    // "Cite this" pins the rows shown (the filters and sort, not the paging) to the revision.
+    let described = meta.clone();
+    let table = app
+        .store
+        .read(move |session| crate::export::table_description(session, &described))
+        .await?;
+    let mut cited_query = export_qs.clone();
+    if !cited_query.is_empty() {
+        cited_query.push('&');
+    }
+    cited_query.push_str(&format!("_as_of={}", meta.revision));
+    let url = format!(
+        "{}/api/datasets/{id}/rows?{cited_query}",
+        public_base(&headers)
+    );
+    let title = lang.pick(&meta.title.id, &meta.title.en).to_string();
+    let cite = cite::section(
+        lang,
+        &cite::Citable {
+            key: &id,
+            title: &title,
+            table: &table,
+            revision: meta.revision,
+            url: &url,
+        },
+    );
     let body = render(
         &meta,
         page.as_ref(),
         problem.as_ref(),
         &pairs,
-        &formats,
-        &export_qs,
+        Downloads {
+            formats: &formats,
+            query: &export_qs,
+        },
+        cite,
         lang,
     );
-    let title = lang.pick(&meta.title.id, &meta.title.en).to_string();
     let mut response = layout(
         lang,
         &title,
@@ -147,15 +177,25 @@ pub async fn page(
     Ok(response.into_response())
 }
 
+/// What the page offers to download: the formats that fit, and the query they keep.
+struct Downloads<'a> {
+    formats: &'a [crate::export::FormatInfo],
+    query: &'a str,
+}
+
 fn render(
     meta: &DatasetMeta,
     page: Option<&Page>,
     problem: Option<&ApiError>,
     pairs: &[(String, String)],
-    formats: &[crate::export::FormatInfo],
-    export_qs: &str,
+    downloads: Downloads<'_>,
+    cite: Markup,
     lang: Lang,
 ) -> Markup {
+    let Downloads {
+        formats,
+        query: export_qs,
+    } = downloads;
     let id = &meta.id;
     let t = |b: &crate::store::Bilingual| lang.pick(&b.id, &b.en).to_string();
     let current = |key: &str| {
@@ -176,6 +216,14 @@ fn render(
                 (lang.pick("lisensi", "licence")) " " (meta.licence) " · "
                 (lang.pick("revisi", "revision")) " " (meta.revision) " · "
                 (lang.pick("diperbarui", "updated")) " " (date(meta.updated_at.get(..10).unwrap_or(&meta.updated_at), lang))
+            }
+            h2 { (lang.pick("Unduh", "Download")) }
+            p { (lang.pick("Unduhan memuat semua baris yang cocok dengan saringan.", "Downloads hold every row matching the filters.")) }
+            ul class="downloads" {
+                @for f in formats {
+                    li { a href=(format!("/api/datasets/{id}/rows.{}{}", f.extension, if export_qs.is_empty() { String::new() } else { format!("?{export_qs}") })) download { (lang.pick(&f.title.id, &f.title.en)) " (." (f.extension) ")" } }
+                }
+                li { a href=(format!("/api/datasets/{id}/rows.csv?_bom=1{}", if export_qs.is_empty() { String::new() } else { format!("&{export_qs}") })) download { "CSV (Excel)" } }
             }
             form method="get" action=(format!("/datasets/{id}")) role="search" {
                 fieldset {
@@ -267,14 +315,6 @@ fn render(
                     }
                 }
             }
-            h2 { (lang.pick("Unduh", "Download")) }
-            p { (lang.pick("Unduhan memuat semua baris yang cocok dengan saringan.", "Downloads hold every row matching the filters.")) }
-            ul class="downloads" {
-                @for f in formats {
-                    li { a href=(format!("/api/datasets/{id}/rows.{}{}", f.extension, if export_qs.is_empty() { String::new() } else { format!("?{export_qs}") })) download { (lang.pick(&f.title.id, &f.title.en)) " (." (f.extension) ")" } }
-                }
-                li { a href=(format!("/api/datasets/{id}/rows.csv?_bom=1{}", if export_qs.is_empty() { String::new() } else { format!("&{export_qs}") })) download { "CSV (Excel)" } }
-            }
             h2 { (lang.pick("Kolom", "Columns")) }
             table {
                 thead { tr { th scope="col" { (lang.pick("Nama", "Name")) } th scope="col" { (lang.pick("Jenis", "Type")) } th scope="col" { (lang.pick("Satuan", "Unit")) } th scope="col" { (lang.pick("Keterangan", "Description")) } } }
@@ -282,6 +322,7 @@ fn render(
                     tr { td { code { (c.name) } } td { (c.column_type.as_str()) } td { (c.unit.clone().unwrap_or_default()) } td { (t(&c.title)) ". " (t(&c.description)) } }
                 } }
             }
+            (cite)
             p { a href=(format!("/api/datasets/{id}")) { "API" } " · " a href=(format!("/api/datasets/{id}/revisions")) { (lang.pick("Riwayat revisi", "Revision history")) } }
         }
     }

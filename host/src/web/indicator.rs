@@ -10,9 +10,9 @@ use axum::http::HeaderMap;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
-use serde_json::json;
 
 use super::chart::{self, Chart, Point};
+use super::cite::{self, source_line};
 use super::format::{cell, date};
 use super::{Lang, layout, public_base};
 use crate::export::{Citation, ColumnRole, TableDescription};
@@ -65,29 +65,6 @@ async fn compute(
     .await
     .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?
     .map_err(ApiError::from)
-}
-
-/// "Sumber: Radar Banyumas, Kemenperin, diolah logam (revisi 5)."
-fn source_line(table: &TableDescription, lang: Lang) -> String {
-    let mut publishers: Vec<&str> = Vec::new();
-    for source in &table.sources {
-        let name = source.publisher.as_str();
-        if !name.is_empty() && !publishers.contains(&name) {
-            publishers.push(name);
-        }
-    }
-    let named = if publishers.is_empty() {
-        "logam".to_string()
-    } else {
-        publishers.join(", ")
-    };
-    format!(
-        "{}: {named}, {} logam ({} {}).",
-        lang.pick("Sumber", "Source"),
-        lang.pick("diolah", "processed by"),
-        lang.pick("revisi data", "data revision"),
-        table.revision
-    )
 }
 
 /// A result's period, when it has one: dimensions `tahun_awal` and `tahun_akhir` (a growth
@@ -346,36 +323,18 @@ pub async fn page(
         h = chart::WIDE.height.max(chart::NARROW.height) + 40.0,
         title = super::escape(&t(&info.title)),
     );
+    let title = t(&info.title);
+    let cite = cite::section(
+        lang,
+        &cite::Citable {
+            key: &id,
+            title: &title,
+            table: &table,
+            revision: result.revision,
+            url: &page_url,
+        },
+    );
     let citation = source_line(&table, lang);
-    let (year, accessed_parts, accessed_on) = accessed();
-    let publisher = table.publisher.clone();
-    let plain = format!(
-        "{} — {}. {} {}",
-        t(&info.title),
-        citation.trim_end_matches('.'),
-        lang.pick("Diakses dari", "Retrieved from"),
-        page_url
-    );
-    let bibtex = format!(
-        "@misc{{logam-{key}-r{rev},\n  title = {{{title}}},\n  author = {{{{{publisher}}}}},\n  year = {{{year}}},\n  note = {{{note}}},\n  howpublished = {{\\url{{{url}}}}},\n  urldate = {{{accessed_on}}}\n}}",
-        key = id,
-        rev = result.revision,
-        title = t(&info.title),
-        note = citation,
-        url = page_url,
-    );
-    let csl = serde_json::to_string_pretty(&json!([{
-        "id": format!("logam-{id}-r{}", result.revision),
-        "type": "dataset",
-        "title": t(&info.title),
-        "publisher": publisher,
-        "version": format!("{} {}", lang.pick("revisi data", "data revision"), result.revision),
-        "issued": {"date-parts": [[year]]},
-        "accessed": {"date-parts": [accessed_parts]},
-        "URL": page_url,
-        "note": citation,
-    }]))
-    .unwrap_or_default();
     let formats: Vec<_> = all_formats(&app.plugins)
         .into_iter()
         .filter(|f| f.indicators)
@@ -452,10 +411,7 @@ pub async fn page(
                     li { a href=(format!("/api/indicators/{id}.{}{}", f.extension, if qs.is_empty() { String::new() } else { format!("?{qs}") })) download { (lang.pick(&f.title.id, &f.title.en)) " (." (f.extension) ")" } }
                 }
             }
-            h2 id="kutip" { (lang.pick("Kutip angka ini", "Cite this")) }
-            p { (lang.pick("Teks", "Plain text")) } pre { (plain) }
-            p { "BibTeX" } pre { (bibtex) }
-            p { "CSL-JSON" } pre { (csl) }
+            (cite)
             h2 { (lang.pick("Sematkan grafik", "Embed the chart")) }
             p { (lang.pick("Salin kode ini ke halaman Anda:", "Copy this code into your page:")) }
             textarea readonly rows="3" aria-label=(lang.pick("Kode sematan", "Embed code")) { (snippet) }
@@ -476,16 +432,6 @@ pub async fn page(
 }
 
 /// Today's date (UTC): when the reader looked the figure up, for the citation's access date.
-fn accessed() -> (i64, [i64; 3], String) {
-    let now = time::OffsetDateTime::now_utc();
-    let parts = [now.year() as i64, now.month() as i64, now.day() as i64];
-    (
-        parts[0],
-        parts,
-        format!("{:04}-{:02}-{:02}", parts[0], parts[1], parts[2]),
-    )
-}
-
 /// `/embed/indicators/{id}`: the chart alone, for an iframe, with a link back.
 pub async fn embed(
     lang: Lang,

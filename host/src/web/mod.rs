@@ -4,6 +4,7 @@
 //! comes from `http/`; this room never imports `api/`.
 
 mod chart;
+mod cite;
 mod dataset;
 pub mod error;
 pub mod format;

@@ -119,12 +119,8 @@ async fn not_found(lang: Lang, uri: axum::http::Uri, headers: axum::http::Header
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_page && !uri.path().starts_with("/api") {
-        let words = ErrorForPage {
-            code: error.code,
-            message: error.message.clone(),
-            hint: error.hint.clone(),
-        };
-        return web::error::page(lang, error.status, &words, uri.path(), None);
+        let status = error.status;
+        return web::error::page(lang, status, &ErrorForPage::from(error), uri.path(), None);
     }
     error.into_response()
 }

@@ -10,9 +10,9 @@ use super::params::{Conditional, DatasetPath};
 use super::schema;
 use crate::export::FormatInfo;
 use crate::http::caching::{client_state, not_modified, request_key, with_cache_headers};
-use crate::http::download::{all_formats, formats_for_dataset};
+use crate::http::download::{all_formats, asking_exporters, formats_for_dataset};
 use crate::http::{ApiError, AppState, PathParams};
-use crate::store::{DatasetMeta, DatasetState, StoreError};
+use crate::store::{DatasetMeta, DatasetState};
 
 /// The key of a dataset answer: its path and a fingerprint of the formats that export dataset
 /// rows now (native and installed exporters), so installing or upgrading an exporter changes the ETag.
@@ -102,15 +102,13 @@ pub async fn list(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some(datasets)) => {
-            let plugins = app.plugins.clone();
-            let summaries = tokio::task::spawn_blocking(move || {
+            let summaries = asking_exporters(&app.plugins, move |plugins| {
                 datasets
                     .iter()
-                    .map(|d| summary(d, &formats_for_dataset(&plugins, d)))
+                    .map(|d| summary(d, &formats_for_dataset(plugins, d)))
                     .collect()
             })
-            .await
-            .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
+            .await?;
             let body = schema::DatasetList {
                 datasets: summaries,
             };
@@ -154,13 +152,11 @@ pub async fn show(
     match outcome {
         (state, None) => Ok(not_modified(state, &key)),
         (state, Some((meta, sources))) => {
-            let plugins = app.plugins.clone();
-            let (meta, formats) = tokio::task::spawn_blocking(move || {
-                let formats = formats_for_dataset(&plugins, &meta);
+            let (meta, formats) = asking_exporters(&app.plugins, move |plugins| {
+                let formats = formats_for_dataset(plugins, &meta);
                 (meta, formats)
             })
-            .await
-            .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
+            .await?;
             let links = links(&meta, &formats);
             let body = schema::Dataset {
                 links,

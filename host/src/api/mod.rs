@@ -300,10 +300,10 @@ async fn formats(
         None => download::all_formats(&app.plugins),
         Some(dataset) => {
             let meta = app.store.read(move |s| s.dataset(&dataset)).await?;
-            let plugins = app.plugins.clone();
-            tokio::task::spawn_blocking(move || download::formats_for_dataset(&plugins, &meta))
-                .await
-                .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))?
+            download::asking_exporters(&app.plugins, move |plugins| {
+                download::formats_for_dataset(plugins, &meta)
+            })
+            .await?
         }
     };
     Ok(caching::json_tagged(&headers, &schema::Formats { formats }))

@@ -94,6 +94,18 @@ pub fn dataset_formats(plugins: &PluginHost, schema: &ExportSchema) -> Vec<Forma
     formats
 }
 
+/// Runs `ask` (which calls [`dataset_formats`] or [`formats_for_dataset`]) off the async
+/// runtime: asking an exporter whether it fits may run it once.
+pub async fn asking_exporters<T: Send + 'static>(
+    plugins: &Arc<PluginHost>,
+    ask: impl FnOnce(&PluginHost) -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let plugins = plugins.clone();
+    tokio::task::spawn_blocking(move || ask(&plugins))
+        .await
+        .map_err(|e| ApiError::from(crate::store::StoreError::Task(e.to_string())))
+}
+
 /// [`dataset_formats`] for a dataset's full table (every column), as its links offer it.
 pub fn formats_for_dataset(plugins: &PluginHost, meta: &DatasetMeta) -> Vec<FormatInfo> {
     match ReadPlan::new(Arc::new(meta.clone()), &RowRequest::default()) {

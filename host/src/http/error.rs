@@ -193,12 +193,6 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
-        // The pages' error middleware renders the same error as HTML from this copy.
-        response.extensions_mut().insert(ErrorForPage {
-            code: self.code,
-            message: self.message.clone(),
-            hint: self.hint.clone(),
-        });
         let retry = self.retry_after.or(match self.status {
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => Some(1),
             _ => None,
@@ -209,7 +203,20 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from(seconds),
             );
         }
+        // The body is written; the words move on for the pages' error middleware, which
+        // renders the same error as HTML (no copy for the API's own errors).
+        response.extensions_mut().insert(ErrorForPage::from(self));
         response
+    }
+}
+
+impl From<ApiError> for ErrorForPage {
+    fn from(error: ApiError) -> Self {
+        ErrorForPage {
+            code: error.code,
+            message: error.message,
+            hint: error.hint,
+        }
     }
 }
 impl From<PluginError> for ApiError {

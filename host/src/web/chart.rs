@@ -14,13 +14,20 @@ const TOP: f64 = 56.0;
 /// CSS that shows the chart drawn for the screen's width (pages and embeds carry both).
 pub const SIZE_RULES: &str = ".chart-narrow{display:none}@media (max-width:520px){.chart-wide{display:none}.chart-narrow{display:block}}";
 
-/// How big a chart is drawn, and so how much fits on a line of it.
+/// How big a chart is drawn, and the room its parts get at that size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Size {
     pub width: f64,
     pub height: f64,
     /// Distinguishes the ids of two charts on one page (`chart-title-wide`).
     pub id: &'static str,
+    /// Room left of the plot for the y labels ("Rp138,7 miliar").
+    left: f64,
+    /// Room under the plot: x labels, the axis title, then (clear of it) the legend and the
+    /// source line.
+    bottom: f64,
+    /// Legend entries on one line.
+    legend_columns: usize,
 }
 
 /// For a page or an embed on a screen wider than a phone, and for `.svg` and `.png`.
@@ -28,32 +35,25 @@ pub const WIDE: Size = Size {
     width: WIDTH,
     height: HEIGHT,
     id: "wide",
+    left: 96.0,
+    bottom: 118.0,
+    legend_columns: 3,
 };
 /// For a phone (390 px): drawn at about the size it is shown, so its text stays readable
-/// instead of a wide chart scaled down to half.
+/// instead of a wide chart scaled down to half; one legend entry a line, so more room under.
 pub const NARROW: Size = Size {
     width: 380.0,
     height: 440.0,
     id: "narrow",
+    left: 84.0,
+    bottom: 170.0,
+    legend_columns: 1,
 };
 
 impl Size {
-    /// Room left of the plot for the y labels ("Rp138,7 miliar").
-    fn left(self) -> f64 {
-        if self.width < 500.0 { 84.0 } else { 96.0 }
-    }
-    /// Room under the plot: x labels, the axis title, then (clear of it) the legend and the
-    /// source line; a phone's legend has one entry a line, so it needs more.
-    fn bottom(self) -> f64 {
-        if self.width < 500.0 { 170.0 } else { 118.0 }
-    }
-    /// Legend entries on one line.
-    fn legend_columns(self) -> usize {
-        if self.width < 500.0 { 1 } else { 3 }
-    }
     /// Characters of the source line on one line of text.
     fn source_chars(self) -> usize {
-        ((self.width - self.left()) / 6.2) as usize
+        ((self.width - self.left) / 6.2) as usize
     }
 }
 const COLOURS: [&str; 6] = [
@@ -144,7 +144,7 @@ fn dodge(positions: &[(f64, f64)]) -> Vec<f64> {
 
 /// The chart as a standalone SVG document of `size`.
 pub fn svg_sized(chart: &Chart, lang: Lang, size: Size) -> String {
-    let (width, height, left) = (size.width, size.height, size.left());
+    let (width, height, left) = (size.width, size.height, size.left);
     let line_chart = !chart.points.is_empty() && chart.points.iter().all(|p| p.year.is_some());
     let values: Vec<f64> = chart.points.iter().map(|p| p.value).collect();
     let max = values.iter().cloned().fold(0.0f64, f64::max);
@@ -153,7 +153,7 @@ pub fn svg_sized(chart: &Chart, lang: Lang, size: Size) -> String {
     let y_max = (max / step).ceil().max(1.0) * step;
     let y_min = (min / step).floor().min(0.0) * step;
     let plot_w = width - left - RIGHT;
-    let plot_h = height - TOP - size.bottom();
+    let plot_h = height - TOP - size.bottom;
     let y_of = |v: f64| TOP + plot_h - (v - y_min) / (y_max - y_min) * plot_h;
 
     let mut series: Vec<String> = Vec::new();
@@ -321,12 +321,12 @@ pub fn svg_sized(chart: &Chart, lang: Lang, size: Size) -> String {
     }
     // Legend, when there is more than one series.
     if series.len() > 1 {
-        let columns = size.legend_columns();
+        let columns = size.legend_columns;
         let column_width = (width - left - RIGHT) / columns as f64;
         let chars = ((column_width - 16.0) / 6.6) as usize;
         for (i, name) in series.iter().enumerate() {
             // Clear of the axis title (at +36): the legend starts at +60.
-            let y = height - size.bottom() + 60.0 + 16.0 * (i / columns) as f64;
+            let y = height - size.bottom + 60.0 + 16.0 * (i / columns) as f64;
             let x = left + (i % columns) as f64 * column_width;
             let mut label: String = name.chars().take(chars).collect();
             if name.chars().count() > chars {

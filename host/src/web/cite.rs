@@ -15,8 +15,17 @@ pub struct Citable<'a> {
     pub title: &'a str,
     pub table: &'a TableDescription,
     pub revision: i64,
-    /// The address that gives these numbers again (with `_as_of`).
-    pub url: &'a str,
+    /// The absolute address of the table as shown (path and query); the citation pins it
+    /// to `revision` with `_as_of`.
+    pub address: &'a str,
+}
+
+impl Citable<'_> {
+    /// The address that gives these numbers again, whatever changed since.
+    fn pinned(&self) -> String {
+        let separator = if self.address.contains('?') { '&' } else { '?' };
+        format!("{}{separator}_as_of={}", self.address, self.revision)
+    }
 }
 
 /// "Sumber: Radar Banyumas, Kemenperin, diolah logam (revisi data 5)."
@@ -56,13 +65,14 @@ fn accessed() -> (i64, [i64; 3], String) {
 /// The "cite this" section: a heading and the three forms, each in a `<pre>`.
 pub fn section(lang: Lang, cited: &Citable<'_>) -> Markup {
     let citation = source_line(cited.table, lang);
+    let url = cited.pinned();
     let (year, accessed_parts, accessed_on) = accessed();
     let plain = format!(
         "{} — {}. {} {}",
         cited.title,
         citation.trim_end_matches('.'),
         lang.pick("Diakses dari", "Retrieved from"),
-        cited.url
+        url
     );
     let bibtex = format!(
         "@misc{{logam-{key}-r{rev},\n  title = {{{title}}},\n  author = {{{{{publisher}}}}},\n  year = {{{year}}},\n  note = {{{note}}},\n  howpublished = {{\\url{{{url}}}}},\n  urldate = {{{accessed_on}}}\n}}",
@@ -71,7 +81,6 @@ pub fn section(lang: Lang, cited: &Citable<'_>) -> Markup {
         title = cited.title,
         publisher = cited.table.publisher,
         note = citation,
-        url = cited.url,
     );
     let csl = serde_json::to_string_pretty(&json!([{
         "id": format!("logam-{}-r{}", cited.key, cited.revision),
@@ -81,7 +90,7 @@ pub fn section(lang: Lang, cited: &Citable<'_>) -> Markup {
         "version": format!("{} {}", lang.pick("revisi data", "data revision"), cited.revision),
         "issued": {"date-parts": [[year]]},
         "accessed": {"date-parts": [accessed_parts]},
-        "URL": cited.url,
+        "URL": url,
         "note": citation,
     }]))
     .unwrap_or_default();

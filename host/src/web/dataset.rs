@@ -2,8 +2,6 @@
 //! parameters as the API (filters, sort, paging, facets, search), the source of each row, and
 //! a download link for every format installed now.
 
-use std::sync::Arc;
-
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -12,10 +10,10 @@ use maud::{Markup, html};
 use super::format::{cell, date, number, plain, row_unit};
 use super::{Lang, cite, layout, public_base};
 use crate::export::ExportSchema;
-use crate::http::download::dataset_formats;
+use crate::http::download::{asking_exporters, dataset_formats, formats_for_dataset};
 use crate::http::params::{Mode, parse};
 use crate::http::{ApiError, AppState, PathParams};
-use crate::store::{ColumnMeta, DatasetMeta, Page, ReadPlan, RowRequest, StoreError};
+use crate::store::{ColumnMeta, DatasetMeta, Page, StoreError};
 
 /// The query without `lang` and without empty fields (the filter form sends every field;
 /// an empty one means "no filter" to a reader, not "equals the empty string").
@@ -108,16 +106,13 @@ pub async fn page(
     };
     // The formats that fit the columns the download would hold (the page's `_col` selection,
     // or every column): no link that would answer 422.
-    let schema = match &page {
-        Some(page) => ExportSchema::for_plan(&page.plan),
-        None => ReadPlan::new(Arc::new(meta.clone()), &RowRequest::default())
-            .map(|plan| ExportSchema::for_plan(&plan))
-            .map_err(StoreError::from)?,
-    };
-    let plugins = app.plugins.clone();
-    let formats = tokio::task::spawn_blocking(move || dataset_formats(&plugins, &schema))
-        .await
-        .map_err(|e| ApiError::from(StoreError::Task(e.to_string())))?;
+    let shown = page.as_ref().map(|page| ExportSchema::for_plan(&page.plan));
+    let whole = meta.clone();
+    let formats = asking_exporters(&app.plugins, move |plugins| match shown {
+        Some(schema) => dataset_formats(plugins, &schema),
+        None => formats_for_dataset(plugins, &whole),
+    })
+    .await?;
     // Exports take the filters and sort, not paging or facets.
     let export_qs = encode(
         &pairs
@@ -132,15 +127,11 @@ pub async fn page(
         .store
         .read(move |session| crate::export::table_description(session, &described))
         .await?;
-    let mut cited_query = export_qs.clone();
-    if !cited_query.is_empty() {
-        cited_query.push('&');
-    }
-    cited_query.push_str(&format!("_as_of={}", meta.revision));
-    let url = format!(
-        "{}/api/datasets/{id}/rows?{cited_query}",
-        public_base(&headers)
-    );
+    let base = public_base(&headers);
+    let address = match export_qs.as_str() {
+        "" => format!("{base}/api/datasets/{id}/rows"),
+        query => format!("{base}/api/datasets/{id}/rows?{query}"),
+    };
     let title = lang.pick(&meta.title.id, &meta.title.en).to_string();
     let cite = cite::section(
         lang,
@@ -149,7 +140,7 @@ pub async fn page(
             title: &title,
             table: &table,
             revision: meta.revision,
-            url: &url,
+            address: &address,
         },
     );
     let body = render(

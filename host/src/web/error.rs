@@ -15,18 +15,18 @@ use crate::http::ErrorForPage;
 
 /// Turns a page's JSON error into an HTML page; any other response passes untouched.
 pub async fn html_errors(lang: Lang, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    let query = request.uri().query().map(str::to_string);
-    let response = next.run(request).await;
+    // A `Uri` clone shares its bytes: nothing is copied for the pages that succeed.
+    let uri = request.uri().clone();
+    let mut response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let Some(error) = response.extensions().get::<ErrorForPage>().cloned() else {
+    let Some(error) = response.extensions_mut().remove::<ErrorForPage>() else {
         return response;
     };
     let retry_after = response.headers().get(RETRY_AFTER).cloned();
-    let mut page = page(lang, status, &error, &path, query.as_deref());
+    let mut page = page(lang, status, &error, uri.path(), uri.query());
     if let Some(retry_after) = retry_after {
         page.headers_mut().insert(RETRY_AFTER, retry_after);
     }

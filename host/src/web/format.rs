@@ -131,7 +131,8 @@ pub struct Shown {
 /// (keys, codes) as stored, any other measured number grouped in thousands, dates in words.
 /// Headlines and charts round with [`by_unit`] instead.
 pub fn cell(value: Cell<'_>, column_type: ColumnType, unit: Option<&str>, lang: Lang) -> Shown {
-    let measured = |v: f64, decimals: usize| match unit_kind(unit) {
+    let kind = unit_kind(unit);
+    let measured = |v: f64, decimals: usize| match kind {
         UnitKind::Rupiah => rupiah(v, lang),
         UnitKind::Percent => percent(v, lang),
         UnitKind::Year => format!("{v}"),
@@ -140,7 +141,7 @@ pub fn cell(value: Cell<'_>, column_type: ColumnType, unit: Option<&str>, lang: 
     };
     let (text, numeric) = match value {
         Cell::Null => (String::new(), false),
-        Cell::Integer(i) => match unit_kind(unit) {
+        Cell::Integer(i) => match kind {
             UnitKind::None | UnitKind::Year => (i.to_string(), true),
             UnitKind::Other => (integer(i, lang), true),
             _ => (measured(i as f64, 0), true),

@@ -96,22 +96,28 @@ fn source_names(sources: &[Citation]) -> std::collections::HashMap<String, Strin
         }
         _ => publisher(s),
     };
-    let unique = |name: &dyn Fn(&Citation) -> String, s: &Citation| {
-        sources
-            .iter()
-            .filter(|other| name(other) == name(s))
-            .count()
-            == 1
+    // How many cited sources each name would stand for.
+    let tally = |name: &dyn Fn(&Citation) -> String| {
+        let mut counts = std::collections::HashMap::<String, usize>::new();
+        for source in sources {
+            *counts.entry(name(source)).or_default() += 1;
+        }
+        counts
+    };
+    let (by_publisher, by_date) = (tally(&publisher), tally(&dated));
+    let unique = |counts: &std::collections::HashMap<String, usize>, name: &str| {
+        counts.get(name) == Some(&1)
     };
     sources
         .iter()
         .map(|s| {
-            let name = if unique(&publisher, s) {
-                publisher(s)
-            } else if unique(&dated, s) {
-                dated(s)
+            let (plain, with_date) = (publisher(s), dated(s));
+            let name = if unique(&by_publisher, &plain) {
+                plain
+            } else if unique(&by_date, &with_date) {
+                with_date
             } else {
-                format!("{} ({})", publisher(s), s.id)
+                format!("{plain} ({})", s.id)
             };
             (s.id.clone(), name)
         })
@@ -312,10 +318,10 @@ pub async fn page(
         }
     };
     let base = public_base(&headers);
-    // The cited address pins the data revision, so following it later gives these numbers.
-    let mut cited = params.clone();
-    cited.push(("_as_of".into(), result.revision.to_string()));
-    let page_url = format!("{base}/api/indicators/{id}?{}", query_string(&cited));
+    let address = match qs.as_str() {
+        "" => format!("{base}/api/indicators/{id}"),
+        query => format!("{base}/api/indicators/{id}?{query}"),
+    };
     let embed_url = format!("{base}{}", with_lang(format!("/embed/indicators/{id}")));
     let snippet = format!(
         "<iframe src=\"{embed_url}\" width=\"{w}\" height=\"{h}\" style=\"border:0;max-width:100%\" title=\"{title}\" loading=\"lazy\"></iframe>",
@@ -331,7 +337,7 @@ pub async fn page(
             title: &title,
             table: &table,
             revision: result.revision,
-            url: &page_url,
+            address: &address,
         },
     );
     let citation = source_line(&table, lang);
